@@ -1,0 +1,45 @@
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Actors.Common;
+
+/// <summary>Typed settings of a node, bound from the <c>MsgMate</c> configuration section.</summary>
+public sealed class MsgMateOptions
+{
+    public const string Section = "MsgMate";
+
+    /// <summary>HTTP port (the Go project's <c>port</c>).</summary>
+    public int Port { get; set; } = 8109;
+
+    /// <summary>Zone of "YYYY-MM-DD HH:mm:ss" times and of the times the API writes.</summary>
+    public string TimeZone { get; set; } = "Asia/Shanghai";
+
+    /// <summary>Largest accepted request body; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long an HTTP request waits for an entity before answering 503.</summary>
+    public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Entities idle this long are passivated (their state stays in the journal).</summary>
+    public TimeSpan PassivateIdleAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public ClusterSettings Cluster { get; set; } = new();
+
+    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+}
+
+/// <summary>Remoting and cluster membership. No seed nodes: the node forms a cluster of its own.</summary>
+public sealed class ClusterSettings
+{
+    public string SystemName { get; set; } = "msgmate";
+
+    /// <summary>Address other nodes reach this one at.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>Remoting port; 0 picks a free one (fine for a single node).</summary>
+    public int Port { get; set; } = 4053;
+
+    /// <summary>e.g. <c>akka.tcp://msgmate@msgmate-0.msgmate:4053</c>. Empty: join itself.</summary>
+    public string[] SeedNodes { get; set; } = [];
+}

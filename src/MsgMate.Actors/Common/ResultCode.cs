@@ -1,0 +1,35 @@
+namespace MsgMate.Actors.Common;
+
+/// <summary>
+/// Result codes of the MsgMate wire contract. The numbers are the Go project's and must not change:
+/// existing clients branch on them.
+/// </summary>
+public enum ResultCode
+{
+    Ok = 0,
+    InvalidArgument = 8020,
+    BadJson = 8021,
+    Internal = 8023,
+    TemplateNotUsable = 8035,
+    SendFailed = 8036,
+    StoreFailed = 8037,
+    RateLimited = 8038,
+
+    /// <summary>Not a Go code (the Go server answered 8020 or even 0 for an unknown template).</summary>
+    TemplateNotFound = 8048,
+
+    /// <summary>Not a Go code: the request conflicts with the current state (e.g. an id already taken).</summary>
+    Conflict = 8049,
+
+    UserExists = 9001,
+    UserNotFound = 9002,
+    UpdateFailed = 9003,
+    DeleteFailed = 9004,
+    QueryFailed = 9005,
+}
+
+/// <summary>What went wrong, in words a caller can act on, with the code the wire carries.</summary>
+public sealed record Rejection(ResultCode Code, string Message)
+{
+    public static Rejection Invalid(string message) => new(ResultCode.InvalidArgument, message);
+}

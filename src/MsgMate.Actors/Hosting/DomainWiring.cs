@@ -1,0 +1,118 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Config;
+using Akka.Persistence.Sql.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Projections;
+using MsgMate.Actors.Serialization;
+using MsgMate.Actors.Storage;
+using MsgMate.Actors.Templates;
+using MsgMate.Actors.Users;
+
+namespace MsgMate.Actors.Hosting;
+
+/// <summary>Marker keys for the projection singletons in the actor registry.</summary>
+public sealed class UserProjectionActor;
+
+public sealed class TemplateProjectionActor;
+
+/// <summary>Feature wiring: the Node project composes these and nothing else.</summary>
+public static class DomainWiring
+{
+    /// <summary>Services of the domain: the database, read models and the gateways the HTTP layer uses.</summary>
+    public static IServiceCollection AddMsgMateDomain(this IServiceCollection services, MsgMateOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new SqlDatabase(options.Storage));
+        services.AddSingleton<ProjectionOffsets>();
+        services.AddSingleton<UserReadModel>();
+        services.AddSingleton<TemplateReadModel>();
+        services.AddSingleton<UserService>();
+        services.AddSingleton<TemplateService>();
+        return services;
+    }
+
+    /// <summary>Journal, snapshots and query journal on the configured database, events tagged for projections.</summary>
+    public static AkkaConfigurationBuilder WithMsgMatePersistence(this AkkaConfigurationBuilder builder, SqlDatabase db)
+    {
+        var mapping = db.Provider switch
+        {
+            SqlProvider.Sqlite => DatabaseMapping.Sqlite,
+            SqlProvider.PostgreSql => DatabaseMapping.PostgreSql,
+            _ => DatabaseMapping.MySql,
+        };
+        var journal = new SqlJournalOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = db.ConnectionString,
+            ProviderName = db.AkkaProviderName,
+            DatabaseOptions = mapping.JournalOption(),
+            TagStorageMode = TagMode.TagTable,
+            AutoInitialize = true,
+            QueryRefreshInterval = TimeSpan.FromMilliseconds(500),
+        };
+        var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = db.ConnectionString,
+            ProviderName = db.AkkaProviderName,
+            DatabaseOptions = mapping.SnapshotOption(),
+            AutoInitialize = true,
+        };
+        return builder
+            .WithSqlPersistence(
+                journal,
+                snapshots,
+                journalBuilder => journalBuilder.AddWriteEventAdapter<EventTagger>(
+                    "msgmate-tagger", [typeof(IUserEvent), typeof(ITemplateEvent)]),
+                _ => { })
+            .WithCustomSerializer("msgmate", [typeof(IMsgMateMessage)], system => new MsgMateSerializer(system));
+    }
+
+    public static AkkaConfigurationBuilder AddUsers(this AkkaConfigurationBuilder builder, MsgMateOptions options) =>
+        builder
+            .WithShardRegion<UserEntity>(
+                UserEntity.TypeName,
+                (_, _, resolver) => id => UserEntity.PropsFor(id, resolver.GetService<TimeProvider>()),
+                UserEntity.Extractor,
+                EntityShardOptions(options))
+            .WithSingleton<UserProjectionActor>(
+                "user-projection",
+                (_, _, resolver) => TagProjection.PropsFor(
+                    new TagProjection.Definition("users", UserEvents.Tag,
+                        (evt, seqNr, ct) => resolver.GetService<UserReadModel>().ApplyAsync((IUserEvent)evt, seqNr, ct)),
+                    resolver.GetService<ProjectionOffsets>(),
+                    TimeSpan.FromMilliseconds(200)),
+                new ClusterSingletonOptions(),
+                createProxyToo: true);
+
+    public static AkkaConfigurationBuilder AddTemplates(this AkkaConfigurationBuilder builder, MsgMateOptions options) =>
+        builder
+            .WithShardRegion<TemplateEntity>(
+                TemplateEntity.TypeName,
+                (_, _, resolver) => id => TemplateEntity.PropsFor(id, resolver.GetService<TimeProvider>()),
+                TemplateEntity.Extractor,
+                EntityShardOptions(options))
+            .WithSingleton<TemplateProjectionActor>(
+                "template-projection",
+                (_, _, resolver) => TagProjection.PropsFor(
+                    new TagProjection.Definition("templates", TemplateEvents.Tag,
+                        (evt, seqNr, ct) => resolver.GetService<TemplateReadModel>().ApplyAsync((ITemplateEvent)evt, seqNr, ct)),
+                    resolver.GetService<ProjectionOffsets>(),
+                    TimeSpan.FromMilliseconds(200)),
+                new ClusterSingletonOptions(),
+                createProxyToo: true);
+
+    /// <summary>
+    /// Entities are not remembered (they wake on demand) and passivate when idle. The event-sourced
+    /// remember-entities store is named anyway: the LMDB-backed DData store is broken here (DESIGN.md §5).
+    /// </summary>
+    private static ShardOptions EntityShardOptions(MsgMateOptions options) => new()
+    {
+        RememberEntities = false,
+        RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+        PassivateIdleEntityAfter = options.PassivateIdleAfter,
+        ShouldPassivateIdleEntities = true,
+    };
+}

@@ -1,0 +1,73 @@
+using System.Collections.Frozen;
+using System.Runtime.Serialization;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Serialization;
+using MsgMate.Actors.Projections;
+using MsgMate.Actors.Templates;
+using MsgMate.Actors.Users;
+
+namespace MsgMate.Actors.Serialization;
+
+/// <summary>
+/// The one serializer for everything MsgMate puts on the wire or in the journal: UTF-8 JSON with an explicit,
+/// versioned manifest per type. Manifests are the schema's names: never reuse or rename one; a changed shape
+/// gets a new manifest (".v2") and the old one keeps reading.
+/// </summary>
+public sealed class MsgMateSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int Id = 4711;
+
+    /// <summary>Every serializable type and its manifest. A test fails when a message type is missing here.</summary>
+    public static readonly FrozenDictionary<Type, string> Manifests = new Dictionary<Type, string>
+    {
+        [typeof(UserEvents.Created)] = "user.created.v1",
+        [typeof(UserEvents.Updated)] = "user.updated.v1",
+        [typeof(UserEvents.Disabled)] = "user.disabled.v1",
+        [typeof(UserEvents.Enabled)] = "user.enabled.v1",
+        [typeof(UserState)] = "user.state.v1",
+        [typeof(UserCommands.Create)] = "user.cmd.create.v1",
+        [typeof(UserCommands.Update)] = "user.cmd.update.v1",
+        [typeof(UserCommands.Disable)] = "user.cmd.disable.v1",
+        [typeof(UserCommands.Enable)] = "user.cmd.enable.v1",
+        [typeof(UserCommands.Get)] = "user.cmd.get.v1",
+        [typeof(UserReply)] = "user.reply.v1",
+        [typeof(TemplateEvents.Created)] = "template.created.v1",
+        [typeof(TemplateEvents.Updated)] = "template.updated.v1",
+        [typeof(TemplateEvents.Deleted)] = "template.deleted.v1",
+        [typeof(TemplateState)] = "template.state.v1",
+        [typeof(TemplateCommands.Create)] = "template.cmd.create.v1",
+        [typeof(TemplateCommands.Update)] = "template.cmd.update.v1",
+        [typeof(TemplateCommands.Delete)] = "template.cmd.delete.v1",
+        [typeof(TemplateCommands.Get)] = "template.cmd.get.v1",
+        [typeof(TemplateReply)] = "template.reply.v1",
+        [typeof(TagProjection.Progress)] = "projection.progress.v1",
+        [typeof(TagProjection.GetProgress)] = "projection.get-progress.v1",
+    }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType()} has no manifest in {nameof(MsgMateSerializer)}", nameof(o));
+
+    public override byte[] ToBinary(object obj)
+    {
+        // Fail before writing anything a later reader could not map back to a type.
+        _ = Manifest(obj);
+        return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        Types.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"null payload for {manifest}")
+            : throw new SerializationException($"unknown manifest '{manifest}'");
+}

@@ -1,0 +1,18 @@
+namespace MsgMate.Actors.Storage;
+
+/// <summary>One page of a list, and how many items the whole list holds.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, long Total);
+
+/// <summary>1-based page numbers and sizes as the console sends them (1, 10, 50, 100).</summary>
+public readonly record struct PageRequest(int Page, int PageSize)
+{
+    public const int MaxPageSize = 100;
+    public const int DefaultPageSize = 10;
+
+    public int Skip => (Page - 1) * PageSize;
+
+    public static string? Validate(int page, int pageSize) =>
+        page < 1 ? "page must be at least 1"
+        : pageSize is < 1 or > MaxPageSize ? $"page_size must be between 1 and {MaxPageSize}"
+        : null;
+}

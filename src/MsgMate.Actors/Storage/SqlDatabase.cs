@@ -1,0 +1,128 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using MySqlConnector;
+using Npgsql;
+
+namespace MsgMate.Actors.Storage;
+
+public enum SqlProvider
+{
+    Sqlite,
+    PostgreSql,
+    MySql,
+    MariaDb,
+}
+
+/// <summary>
+/// One configured SQL database: connections, the few dialect differences the read models need, and the
+/// schema (embedded from <c>/sql</c>). Journals and snapshots use the same database through Akka.Persistence.Sql.
+/// </summary>
+public sealed class SqlDatabase
+{
+    static SqlDatabase()
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
+    public SqlDatabase(StorageOptions options)
+    {
+        Provider = Parse(options.Provider);
+        ConnectionString = options.ConnectionString;
+    }
+
+    public SqlProvider Provider { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Provider name understood by Akka.Persistence.Sql (linq2db). The MySQL 8 name fails on MariaDB.</summary>
+    public string AkkaProviderName => Provider switch
+    {
+        SqlProvider.Sqlite => "SQLite.MS",
+        SqlProvider.PostgreSql => "PostgreSQL.15",
+        SqlProvider.MySql => "MySql.8.0.MySqlConnector",
+        _ => "MariaDB.10.MySqlConnector",
+    };
+
+    /// <summary>An INSERT that silently skips a row whose key exists: prefix and suffix.</summary>
+    public (string Prefix, string Suffix) InsertIgnore => Provider switch
+    {
+        SqlProvider.Sqlite => ("INSERT OR IGNORE INTO", ""),
+        SqlProvider.PostgreSql => ("INSERT INTO", " ON CONFLICT DO NOTHING"),
+        _ => ("INSERT IGNORE INTO", ""),
+    };
+
+    public static SqlProvider Parse(string provider) => provider.Trim().ToLowerInvariant() switch
+    {
+        "sqlite" => SqlProvider.Sqlite,
+        "postgresql" or "postgres" or "pg" => SqlProvider.PostgreSql,
+        "mysql" => SqlProvider.MySql,
+        "mariadb" => SqlProvider.MariaDb,
+        _ => throw new ArgumentException(
+            $"MsgMate:Storage:Provider '{provider}' is not supported (sqlite, postgresql, mysql, mariadb)"),
+    };
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        DbConnection connection = Provider switch
+        {
+            SqlProvider.Sqlite => new SqliteConnection(ConnectionString),
+            SqlProvider.PostgreSql => new NpgsqlConnection(ConnectionString),
+            _ => new MySqlConnection(ConnectionString),
+        };
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Creates what is missing of the read-model schema. Safe to run on every start, on every node.</summary>
+    public async Task EnsureSchemaAsync(CancellationToken ct = default)
+    {
+        if (Provider == SqlProvider.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (dir is not null)
+            {
+                Directory.CreateDirectory(dir);
+            }
+        }
+
+        await using var connection = await OpenAsync(ct);
+        if (Provider == SqlProvider.Sqlite)
+        {
+            // WAL lets readers run beside the single writer (journal, read models); the setting sticks to the file.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        }
+        foreach (var statement in SchemaStatements())
+        {
+            await connection.ExecuteAsync(new CommandDefinition(statement, cancellationToken: ct));
+        }
+    }
+
+    private IEnumerable<string> SchemaStatements()
+    {
+        var folder = Provider switch
+        {
+            SqlProvider.Sqlite => "sqlite",
+            SqlProvider.PostgreSql => "postgresql",
+            _ => "mysql",
+        };
+        var assembly = typeof(SqlDatabase).Assembly;
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith($"sql/{folder}/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (var name in scripts)
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            var script = string.Join('\n', reader.ReadToEnd().Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal)));
+            foreach (var statement in script.Split(';'))
+            {
+                if (!string.IsNullOrWhiteSpace(statement))
+                {
+                    yield return statement.Trim();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
+using MsgMate.Actors.Common;
+
+namespace MsgMate.Http.Infrastructure;
+
+/// <summary>
+/// Every answer of the wire contract: <c>code</c> (0 = success) and <c>msg</c>, with the payload fields at the
+/// top level beside them (never under <c>data</c>), as the Go MsgMate answers.
+/// </summary>
+public record Envelope
+{
+    [JsonPropertyName("code"), JsonPropertyOrder(-2)]
+    public int Code { get; init; }
+
+    [JsonPropertyName("msg"), JsonPropertyOrder(-1)]
+    public string Msg { get; init; } = "ok";
+}
+
+/// <summary>Builds answers and maps result codes to HTTP statuses.</summary>
+public static class Api
+{
+    /// <summary>Request parsing is case-insensitive, as Go's encoding/json matches field names.</summary>
+    public static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.General)
+    {
+        PropertyNameCaseInsensitive = true,
+    };
+
+    public static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.General)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static IResult Ok<T>(T payload) where T : Envelope => Results.Json(payload, ResponseJson, statusCode: 200);
+
+    public static IResult Ok() => Ok(new Envelope());
+
+    public static IResult Error(ResultCode code, string message) =>
+        Results.Json(new Envelope { Code = (int)code, Msg = message }, ResponseJson, statusCode: StatusFor(code));
+
+    public static IResult Error(ResultCode code, string message, int status) =>
+        Results.Json(new Envelope { Code = (int)code, Msg = message }, ResponseJson, statusCode: status);
+
+    public static IResult Invalid(string message) => Error(ResultCode.InvalidArgument, message);
+
+    public static int StatusFor(ResultCode code) => code switch
+    {
+        ResultCode.Ok => StatusCodes.Status200OK,
+        ResultCode.InvalidArgument or ResultCode.BadJson => StatusCodes.Status400BadRequest,
+        ResultCode.UserNotFound or ResultCode.TemplateNotFound => StatusCodes.Status404NotFound,
+        ResultCode.UserExists or ResultCode.Conflict or ResultCode.TemplateNotUsable => StatusCodes.Status409Conflict,
+        ResultCode.RateLimited => StatusCodes.Status429TooManyRequests,
+        ResultCode.StoreFailed or ResultCode.SendFailed => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}

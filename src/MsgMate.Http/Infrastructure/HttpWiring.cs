@@ -1,0 +1,63 @@
+using Akka.Actor;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MsgMate.Actors.Common;
+using MsgMate.Http.Templates;
+using MsgMate.Http.Users;
+using Scalar.AspNetCore;
+
+namespace MsgMate.Http.Infrastructure;
+
+/// <summary>The HTTP side of a node: routes, OpenAPI, API reference and the error shape.</summary>
+public static class HttpWiring
+{
+    public static IServiceCollection AddMsgMateHttp(this IServiceCollection services)
+    {
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "MsgMate.NET API";
+            doc.Info.Description = "Wire-compatible with the Go MsgMate: every answer is {code, msg, …payload}; code 0 is success.";
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    public static WebApplication UseMsgMateHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapUserApi();
+        app.MapTemplateApi();
+        app.MapFallback((HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {ctx.Request.Method} {ctx.Request.Path}", 404));
+        return app;
+    }
+
+    /// <summary>
+    /// The last line: an exception never reaches the client as an HTML page or a bare 500. A cluster that does
+    /// not answer in time is 503 (retry), a body over Kestrel's limit 413, anything else 500 with code 8023.
+    /// </summary>
+    private static async Task WriteUnhandledAsync(HttpContext ctx)
+    {
+        var error = ctx.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var result = error switch
+        {
+            BadHttpRequestException { StatusCode: 413 } => Api.Error(ResultCode.InvalidArgument, "request body too large", 413),
+            BadHttpRequestException bad => Api.Error(ResultCode.InvalidArgument, bad.Message, bad.StatusCode),
+            AskTimeoutException or TimeoutException or TaskCanceledException =>
+                Api.Error(ResultCode.Internal, "the cluster did not answer in time; retry", 503),
+            System.Data.Common.DbException => Api.Error(ResultCode.StoreFailed, "the database is unavailable; retry", 503),
+            _ => Api.Error(ResultCode.Internal, "internal error"),
+        };
+        if (error is not null && error is not BadHttpRequestException)
+        {
+            ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Http")
+                .LogError(error, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
+        }
+        await result.ExecuteAsync(ctx);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Http.Infrastructure;
+
+/// <summary>
+/// Reads request bodies and query strings into typed values, answering bad input in the wire contract's shape:
+/// malformed JSON 8021/400, a wrong type or bad value 8020/400, too large 8020/413. Never a 500.
+/// </summary>
+public static class RequestReader
+{
+    public readonly record struct Parsed<T>(T? Value, IResult? Error)
+    {
+        public bool Failed => Error is not null;
+    }
+
+    public static async Task<Parsed<T>> ReadJsonAsync<T>(HttpRequest request, long maxBytes) where T : class
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return new(null, TooLarge(maxBytes));
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return new(null, TooLarge(maxBytes));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+        {
+            return new(null, Api.Error(ResultCode.BadJson, "request body is empty; send a JSON object"));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        }
+        catch (JsonException ex)
+        {
+            return new(null, Api.Error(ResultCode.BadJson, $"malformed JSON: {ex.Message}"));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return new(null, Api.Error(ResultCode.BadJson, "request body must be a JSON object"));
+            }
+            try
+            {
+                var value = document.RootElement.Deserialize<T>(Api.RequestJson);
+                return value is null
+                    ? new(null, Api.Error(ResultCode.BadJson, "request body must be a JSON object"))
+                    : new(value, null);
+            }
+            catch (JsonException ex)
+            {
+                var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
+                return new(null, Api.Invalid($"field '{field}' has the wrong type"));
+            }
+        }
+    }
+
+    /// <summary>An optional integer query parameter; absent gives the default.</summary>
+    public static (int Value, IResult? Error) QueryInt(HttpRequest request, string name, int fallback)
+    {
+        var raw = request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return (fallback, null);
+        }
+        return int.TryParse(raw, out var value) ? (value, null) : (0, Api.Invalid($"{name} must be an integer"));
+    }
+
+    /// <summary>page (≥ 1, default 1) and page_size (1..100, default 10).</summary>
+    public static (PageRequest Paging, IResult? Error) Paging(HttpRequest request)
+    {
+        var (page, pageError) = QueryInt(request, "page", 1);
+        var (size, sizeError) = QueryInt(request, "page_size", PageRequest.DefaultPageSize);
+        var error = pageError ?? sizeError;
+        if (error is not null)
+        {
+            return (default, error);
+        }
+        var problem = PageRequest.Validate(page, size);
+        return problem is null ? (new PageRequest(page, size), null) : (default, Api.Invalid(problem));
+    }
+
+    public static string? Query(HttpRequest request, string name)
+    {
+        var raw = request.Query[name].ToString();
+        return raw.Length == 0 ? null : raw;
+    }
+
+    private static IResult TooLarge(long maxBytes) =>
+        Api.Error(ResultCode.InvalidArgument, $"request body exceeds {maxBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+}

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Templates;
+using MsgMate.Http.Infrastructure;
+
+namespace MsgMate.Http.Templates;
+
+/// <summary>The template routes under <c>/msg</c>. Handlers validate, ask and map.</summary>
+public static class TemplateApi
+{
+    private const int MaxTemplateIdLength = 64;
+
+    public static IEndpointRouteBuilder MapTemplateApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/msg").WithTags("Templates");
+        group.MapPost("/create_template", CreateAsync)
+            .AcceptsJson<CreateTemplateRequest>().Produces<CreateTemplateResponse>()
+            .WithSummary("Create a template (sourceID, name, channel, content required); usable at once");
+        group.MapGet("/get_template", GetAsync).Produces<GetTemplateResponse>()
+            .WithSummary("Get a template with its {{placeholders}}");
+        group.MapGet("/list_templates", ListAsync).Produces<TemplateListResponse>()
+            .WithSummary("List templates, newest first; filters source_id, channel");
+        group.MapPost("/update_template", UpdateAsync)
+            .AcceptsJson<UpdateTemplateRequest>().Produces<Envelope>()
+            .WithSummary("Update a template; absent or empty fields are kept");
+        group.MapPost("/del_template", DeleteAsync)
+            .AcceptsJson<TemplateIdRequest>().Produces<Envelope>()
+            .WithSummary("Delete a template");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<CreateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var draft = new TemplateDraft(
+            req.SourceId?.Trim() ?? "", req.Name ?? "", req.Channel ?? 0, req.Subject ?? "", req.Content ?? "",
+            req.SignName ?? "", req.RelTemplateId ?? "");
+        var invalid = TemplateDecisions.Validate(draft);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var id = TemplateService.NewTemplateId();
+        var reply = await templates.SendAsync(new TemplateCommands.Create(id, draft), ct);
+        return reply.IsOk ? Api.Ok(new CreateTemplateResponse(id)) : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
+    {
+        var id = RequestReader.Query(http, "templateID");
+        var invalid = ValidateId(id);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var reply = await templates.SendAsync(new TemplateCommands.Get(id!), ct);
+        return reply is { IsOk: true, State: { } state }
+            ? Api.Ok(GetTemplateResponse.From(state, options.Zone))
+            : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
+    {
+        var (paging, pagingError) = RequestReader.Paging(http);
+        if (pagingError is not null)
+        {
+            return pagingError;
+        }
+        var (channel, channelError) = RequestReader.QueryInt(http, "channel", 0);
+        if (channelError is not null || (channel != 0 && !Channels.IsKnown(channel)))
+        {
+            return channelError ?? Api.Invalid($"channel must be one of {Channels.Range}");
+        }
+        var page = await templates.ReadModel.ListAsync(
+            new TemplateListQuery(paging, RequestReader.Query(http, "source_id"), channel == 0 ? null : channel), ct);
+        return Api.Ok(new TemplateListResponse(
+            page.Items.Select(t => TemplateItemDto.From(t, options.Zone)).ToList(), page.Total, paging.Page, paging.PageSize));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<UpdateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = ValidateId(req.TemplateId)
+            ?? (req.Channel is null or 0 || Channels.IsKnown(req.Channel.Value) ? null : $"channel must be one of {Channels.Range}");
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var patch = new TemplatePatch(req.SourceId, req.Name, req.Channel, req.Subject, req.Content, req.SignName, req.RelTemplateId);
+        var reply = await templates.SendAsync(new TemplateCommands.Update(req.TemplateId!, patch), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<TemplateIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = ValidateId(req.TemplateId);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var reply = await templates.SendAsync(new TemplateCommands.Delete(req.TemplateId!), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static string? ValidateId(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? "templateID is required"
+        : id.Length > MaxTemplateIdLength ? $"templateID must be at most {MaxTemplateIdLength} characters"
+        : null;
+}

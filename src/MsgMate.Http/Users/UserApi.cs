@@ -1,0 +1,199 @@
+using System.Collections.Immutable;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Storage;
+using MsgMate.Actors.Users;
+using MsgMate.Http.Infrastructure;
+
+namespace MsgMate.Http.Users;
+
+/// <summary>The <c>/user/*</c> routes of the wire contract. Handlers validate, ask and map; rules live in the entity.</summary>
+public static class UserApi
+{
+    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/user").WithTags("Users");
+        group.MapPost("/create", CreateAsync)
+            .AcceptsJson<CreateUserRequest>().Produces<UserIdResponse>()
+            .WithSummary("Create a user (user_id and name required; 9001/409 if the id exists)");
+        group.MapGet("/get", GetAsync).Produces<GetUserResponse>()
+            .WithSummary("Get a user, enabled or disabled (9002/404 if unknown)");
+        group.MapPost("/update", UpdateAsync)
+            .AcceptsJson<UpdateUserRequest>().Produces<Envelope>()
+            .WithSummary("Update a user: empty fields are kept, clear_fields empties them, tags replaces the set, status 1/0 enables/disables");
+        group.MapGet("/list", ListAsync).Produces<UserListResponse>()
+            .WithSummary("List users, newest first; filters user_id, keyword, tag, status");
+        group.MapPost("/delete", DeleteAsync)
+            .AcceptsJson<UserIdRequest>().Produces<Envelope>()
+            .WithSummary("Disable a user (status 0), as the Go server's delete");
+        group.MapPost("/enable", EnableAsync)
+            .AcceptsJson<UserIdRequest>().Produces<Envelope>()
+            .WithSummary("Re-enable a disabled user (status 1)");
+        group.MapPost("/find_by_tags", FindByTagsAsync)
+            .AcceptsJson<FindByTagsRequest>().Produces<FindByTagsResponse>()
+            .WithSummary("Enabled users carrying all or any of the tags");
+        group.MapGet("/tag_statistics", TagStatisticsAsync).Produces<TagStatisticsResponse>()
+            .WithSummary("How many enabled users carry each tag");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<CreateUserRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = UserId.Validate(req.UserId) ?? (string.IsNullOrWhiteSpace(req.Name) ? "name is required" : null);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var (tags, tagError) = UserValidation.NormalizeTags(req.Tags ?? []);
+        if (tagError is not null)
+        {
+            return Api.Invalid(tagError);
+        }
+        var profile = new UserProfile(
+            req.Name!.Trim(), req.Nickname ?? "", req.Mobile ?? "", req.Email ?? "", req.LarkId ?? "", req.DingtalkId ?? "", req.WechatId ?? "");
+        var reply = await users.SendAsync(new UserCommands.Create(req.UserId!, profile, tags), ct);
+        return reply.IsOk ? Api.Ok(new UserIdResponse(req.UserId!)) : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var userId = RequestReader.Query(http, "user_id");
+        var invalid = UserId.Validate(userId);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var reply = await users.SendAsync(new UserCommands.Get(userId!), ct);
+        return reply is { IsOk: true, State: { } state }
+            ? Api.Ok(new GetUserResponse(UserDto.From(state, options.Zone)))
+            : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<UpdateUserRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = UserId.Validate(req.UserId)
+            ?? (req.Status is null or 0 or 1 ? null : "status must be 1 (enabled) or 0 (disabled)");
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        ImmutableArray<string>? tags = null;
+        if (req.Tags is not null)
+        {
+            var (normalized, tagError) = UserValidation.NormalizeTags(req.Tags);
+            if (tagError is not null)
+            {
+                return Api.Invalid(tagError);
+            }
+            tags = normalized;
+        }
+        var patch = new UserPatch(
+            req.Name?.Trim(), req.Nickname, req.Mobile, req.Email, req.LarkId, req.DingtalkId, req.WechatId,
+            tags, req.Status is { } s ? s == 1 : null, [.. req.ClearFields ?? []]);
+        var reply = await users.SendAsync(new UserCommands.Update(req.UserId!, patch), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var (paging, pagingError) = RequestReader.Paging(http);
+        if (pagingError is not null)
+        {
+            return pagingError;
+        }
+        var (status, statusError) = RequestReader.QueryInt(http, "status", -1);
+        if (statusError is not null || status is not (-1 or 0 or 1))
+        {
+            return statusError ?? Api.Invalid("status must be 1 (enabled) or 0 (disabled)");
+        }
+        var query = new UserListQuery(
+            paging,
+            RequestReader.Query(http, "user_id"),
+            RequestReader.Query(http, "keyword") ?? RequestReader.Query(http, "name"),
+            RequestReader.Query(http, "tag"),
+            status < 0 ? null : status);
+        var page = await users.ReadModel.ListAsync(query, ct);
+        return Api.Ok(new UserListResponse(
+            page.Items.Select(u => UserDto.From(u, options.Zone)).ToList(), page.Total, paging.Page, paging.PageSize));
+    }
+
+    private static Task<IResult> DeleteAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct) =>
+        SendByIdAsync(http, users, options, id => new UserCommands.Disable(id), ct);
+
+    private static Task<IResult> EnableAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct) =>
+        SendByIdAsync(http, users, options, id => new UserCommands.Enable(id), ct);
+
+    private static async Task<IResult> SendByIdAsync(
+        HttpRequest http, UserService users, MsgMateOptions options, Func<string, IUserCommand> command, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = UserId.Validate(req.UserId);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var reply = await users.SendAsync(command(req.UserId!), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> FindByTagsAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<FindByTagsRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (req.Tags is null || req.Tags.Count == 0)
+        {
+            return Api.Invalid("tags is required: a non-empty list");
+        }
+        var (tags, tagError) = UserValidation.NormalizeTags(req.Tags);
+        if (tagError is not null)
+        {
+            return Api.Invalid(tagError);
+        }
+        var matchAll = (req.MatchType ?? "any").ToLowerInvariant() switch
+        {
+            "all" => (bool?)true,
+            "any" or "" => false,
+            _ => null,
+        };
+        if (matchAll is null)
+        {
+            return Api.Invalid("match_type must be \"all\" or \"any\"");
+        }
+        // Go answered every match at once; here pages of at most 100, the first by default.
+        var page = req.Page ?? 1;
+        var size = req.PageSize ?? PageRequest.MaxPageSize;
+        var pagingError = PageRequest.Validate(page, size);
+        if (pagingError is not null)
+        {
+            return Api.Invalid(pagingError);
+        }
+        var found = await users.ReadModel.FindByTagsAsync(tags, matchAll.Value, new PageRequest(page, size), ct);
+        return Api.Ok(new FindByTagsResponse(
+            found.Items.Select(u => UserDto.From(u, options.Zone)).ToList(), found.Total, found.Total, page));
+    }
+
+    private static async Task<IResult> TagStatisticsAsync(UserService users, CancellationToken ct)
+    {
+        var stats = (await users.ReadModel.TagStatisticsAsync(ct)).Select(t => new TagStatisticDto(t.Tag, t.Count)).ToList();
+        return Api.Ok(new TagStatisticsResponse(stats, stats));
+    }
+}

@@ -1,0 +1,74 @@
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Hosting;
+using MsgMate.Actors.Storage;
+using MsgMate.Http.Infrastructure;
+using Serilog;
+
+namespace MsgMate.Node;
+
+/// <summary>Composes a node: configuration, the Akka cluster with the domain features, and the HTTP side.</summary>
+public static class MsgMateNode
+{
+    /// <summary>Builds a node. Tests pass extra configuration (database, ports) through <paramref name="configure"/>.</summary>
+    public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var tomlPath = builder.Configuration["MsgMate:TomlFile"] ?? "msgmate.toml";
+        // The Go TOML file goes under appsettings/environment: those still win.
+        builder.Configuration.Sources.Insert(1, new GoTomlConfigurationSource(Path.GetFullPath(tomlPath)));
+        configure?.Invoke(builder.Configuration);
+
+        var options = builder.Configuration.GetSection(MsgMateOptions.Section).Get<MsgMateOptions>() ?? new MsgMateOptions();
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        {
+            builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
+        }
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
+        builder.Services.AddSerilog((_, log) => log.ReadFrom.Configuration(builder.Configuration).WriteTo.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+
+        builder.Services.AddMsgMateDomain(options);
+        builder.Services.AddMsgMateHttp();
+        // Before Akka: the read-model schema exists before any projection or request touches it.
+        builder.Services.AddHostedService<SchemaInitializer>();
+        builder.Services.AddAkka(options.Cluster.SystemName, (akka, services) =>
+        {
+            var cluster = options.Cluster;
+            akka.ConfigureLoggers(l => l.AddLoggerFactory())
+                .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, Port = cluster.Port })
+                .WithClustering(new ClusterOptions
+                {
+                    SeedNodes = cluster.SeedNodes,
+                    SplitBrainResolver = new KeepMajorityOption(),
+                })
+                .WithMsgMatePersistence(services.GetRequiredService<SqlDatabase>())
+                .AddUsers(options)
+                .AddTemplates(options);
+            if (cluster.SeedNodes.Length == 0)
+            {
+                // A lone node forms its own cluster; its remoting port may have been picked at random.
+                akka.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+            }
+        });
+
+        var app = builder.Build();
+        app.UseMsgMateHttp();
+        return app;
+    }
+
+    private sealed class SchemaInitializer(SqlDatabase db, ILogger<SchemaInitializer> log) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            await db.EnsureSchemaAsync(ct);
+            log.LogInformation("Storage: {Provider} read models ready", db.Provider);
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}
