@@ -38,19 +38,18 @@ public static class DomainWiring
     /// <summary>Journal, snapshots and query journal on the configured database, events tagged for projections.</summary>
     public static AkkaConfigurationBuilder WithMsgMatePersistence(this AkkaConfigurationBuilder builder, SqlDatabase db)
     {
-        var mapping = db.Provider switch
-        {
-            SqlProvider.Sqlite => DatabaseMapping.Sqlite,
-            SqlProvider.PostgreSql => DatabaseMapping.PostgreSql,
-            _ => DatabaseMapping.MySql,
-        };
+        // The plugin's own (default) table layout on every database; the provider-named mappings are for
+        // tables left behind by the older per-database plugins. The tables come from /sql (SqlDatabase.
+        // EnsureSchemaAsync, before Akka starts): the plugin's auto-initialisation makes VARBINARY(255) payloads
+        // on MySQL-family servers and no lookup indexes there.
+        var mapping = DatabaseMapping.Default;
         var journal = new SqlJournalOptions(isDefaultPlugin: true)
         {
             ConnectionString = db.ConnectionString,
             ProviderName = db.AkkaProviderName,
             DatabaseOptions = mapping.JournalOption(),
             TagStorageMode = TagMode.TagTable,
-            AutoInitialize = true,
+            AutoInitialize = false,
             QueryRefreshInterval = TimeSpan.FromMilliseconds(500),
         };
         var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
@@ -58,7 +57,7 @@ public static class DomainWiring
             ConnectionString = db.ConnectionString,
             ProviderName = db.AkkaProviderName,
             DatabaseOptions = mapping.SnapshotOption(),
-            AutoInitialize = true,
+            AutoInitialize = false,
         };
         return builder
             .WithSqlPersistence(

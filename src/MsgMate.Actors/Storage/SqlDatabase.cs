@@ -52,6 +52,13 @@ public sealed class SqlDatabase
         _ => ("INSERT IGNORE INTO", ""),
     };
 
+    /// <summary>
+    /// "column is one of the list parameter". Dapper expands <c>IN @list</c> for most providers but hands Npgsql
+    /// a native array, which PostgreSQL compares with <c>= ANY</c>.
+    /// </summary>
+    public string InList(string column, string parameter) =>
+        Provider == SqlProvider.PostgreSql ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
     public static SqlProvider Parse(string provider) => provider.Trim().ToLowerInvariant() switch
     {
         "sqlite" => SqlProvider.Sqlite,

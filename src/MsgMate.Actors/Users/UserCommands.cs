@@ -26,7 +26,7 @@ public sealed record UserPatch(
     string? WechatId = null,
     ImmutableArray<string>? Tags = null,
     bool? Enabled = null,
-    ImmutableArray<string> Clear = default)
+    ImmutableArray<string>? Clear = null)
 {
     /// <summary>Field names (wire names) that <see cref="Clear"/> may hold.</summary>
     public static readonly ImmutableHashSet<string> ClearableFields =

@@ -59,7 +59,7 @@ public static class UserDecisions
 
     private static UserDecision DecideUpdate(UserState state, UserPatch patch, DateTimeOffset now)
     {
-        var clear = patch.Clear.IsDefault ? ImmutableHashSet<string>.Empty : patch.Clear.ToImmutableHashSet();
+        var clear = patch.Clear is { IsDefault: false } named ? named.ToImmutableHashSet() : ImmutableHashSet<string>.Empty;
         var unknown = clear.FirstOrDefault(f => !UserPatch.ClearableFields.Contains(f));
         if (unknown is not null)
         {

@@ -114,8 +114,8 @@ public sealed class UserReadModel(SqlDatabase db)
         args.Add("tags", tags.ToArray());
         args.Add("n", tags.Count);
         var match = matchAll
-            ? "SELECT user_id FROM mm_user_tags WHERE tag IN @tags GROUP BY user_id HAVING COUNT(*) = @n"
-            : "SELECT user_id FROM mm_user_tags WHERE tag IN @tags";
+            ? $"SELECT user_id FROM mm_user_tags WHERE {db.InList("tag", "tags")} GROUP BY user_id HAVING COUNT(*) = @n"
+            : $"SELECT user_id FROM mm_user_tags WHERE {db.InList("tag", "tags")}";
         return await PageAsync($"WHERE status = 1 AND user_id IN ({match})", args, paging, ct);
     }
 

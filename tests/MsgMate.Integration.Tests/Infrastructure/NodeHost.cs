@@ -1,0 +1,124 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using MsgMate.Node;
+
+namespace MsgMate.Integration.Tests.Infrastructure;
+
+/// <summary>A real MsgMate node on loopback (random HTTP and remoting ports) over a real database.</summary>
+public sealed class NodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private NodeHost(WebApplication app, HttpClient client)
+    {
+        _app = app;
+        Client = client;
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<NodeHost> StartAsync(string provider, string connectionString, IDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["MsgMate:Storage:Provider"] = provider,
+            ["MsgMate:Storage:ConnectionString"] = connectionString,
+            ["MsgMate:Cluster:Port"] = "0",
+            ["MsgMate:TomlFile"] = "/nonexistent/msgmate.toml",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var app = MsgMateNode.Build([], config => config.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("Source-Id", "integration-tests");
+        return new NodeHost(app, client);
+    }
+
+    public async Task<Answer> PostAsync(string path, object body) =>
+        await PostRawAsync(path, JsonSerializer.Serialize(body));
+
+    public async Task<Answer> PostRawAsync(string path, string body, string contentType = "application/json")
+    {
+        using var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using var response = await Client.PostAsync(path, content);
+        return await Answer.ReadAsync(response);
+    }
+
+    public async Task<Answer> GetAsync(string pathAndQuery)
+    {
+        using var response = await Client.GetAsync(pathAndQuery);
+        return await Answer.ReadAsync(response);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>An HTTP answer: its status and its JSON body.</summary>
+public sealed record Answer(int Status, JsonElement Body)
+{
+    public int Code => Body.GetProperty("code").GetInt32();
+
+    public string Msg => Body.GetProperty("msg").GetString()!;
+
+    public JsonElement this[string field] => Body.GetProperty(field);
+
+    public static async Task<Answer> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        using var doc = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        return new Answer((int)response.StatusCode, doc.RootElement.Clone());
+    }
+
+    public Answer ShouldSucceed()
+    {
+        Assert.True(Status == 200 && Code == 0, $"expected success, got HTTP {Status}: {Body}");
+        return this;
+    }
+
+    public Answer ShouldFail(int code, int status)
+    {
+        Assert.True(Status == status && Code == code, $"expected HTTP {status} code {code}, got HTTP {Status}: {Body}");
+        Assert.False(string.IsNullOrWhiteSpace(Msg));
+        return this;
+    }
+}
+
+/// <summary>One node per test class, on a fresh database of the class's kind.</summary>
+public abstract class NodeFixture(Db db) : IAsyncLifetime
+{
+    public NodeHost Node { get; private set; } = null!;
+
+    public string Provider { get; private set; } = "";
+
+    public string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        (Provider, ConnectionString) = await TestDatabases.CreateAsync(db);
+        Node = await NodeHost.StartAsync(Provider, ConnectionString);
+    }
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}
+
+public sealed class SqliteNode() : NodeFixture(Db.Sqlite);
+
+public sealed class PostgresNode() : NodeFixture(Db.PostgreSql);
+
+public sealed class MariaDbNode() : NodeFixture(Db.MariaDb);
