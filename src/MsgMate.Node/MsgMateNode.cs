@@ -23,7 +23,7 @@ public static class MsgMateNode
         builder.Configuration.Sources.Insert(1, new GoTomlConfigurationSource(Path.GetFullPath(tomlPath)));
         configure?.Invoke(builder.Configuration);
 
-        var options = builder.Configuration.GetSection(MsgMateOptions.Section).Get<MsgMateOptions>() ?? new MsgMateOptions();
+        var options = ReadOptions(builder.Configuration);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
@@ -60,6 +60,10 @@ public static class MsgMateNode
         app.UseMsgMateHttp();
         return app;
     }
+
+    /// <summary>Typed settings from every configuration source; defaults where nothing is said.</summary>
+    public static MsgMateOptions ReadOptions(IConfiguration configuration) =>
+        configuration.GetSection(MsgMateOptions.Section).Get<MsgMateOptions>() ?? new MsgMateOptions();
 
     private sealed class SchemaInitializer(SqlDatabase db, ILogger<SchemaInitializer> log) : IHostedService
     {
