@@ -34,16 +34,23 @@ public static class MsgMateNode
 
         builder.Services.AddMsgMateDomain(options);
         builder.Services.AddMsgMateHttp();
+        builder.Services.AddHealthChecks();
         // Before Akka: the read-model schema exists before any projection or request touches it.
         builder.Services.AddHostedService<SchemaInitializer>();
         builder.Services.AddAkka(options.Cluster.SystemName, (akka, services) =>
         {
             var cluster = options.Cluster;
             akka.ConfigureLoggers(l => l.AddLoggerFactory())
-                .WithRemoting(new RemoteOptions { HostName = cluster.Hostname, Port = cluster.Port })
+                .WithRemoting(new RemoteOptions
+                {
+                    HostName = cluster.Hostname,
+                    PublicHostName = cluster.PublicHostname ?? cluster.Hostname,
+                    Port = cluster.Port,
+                })
                 .WithClustering(new ClusterOptions
                 {
                     SeedNodes = cluster.SeedNodes,
+                    // Keep-majority, stable-after 20 s: a minority side downs itself (3+ nodes survive a loss).
                     SplitBrainResolver = new KeepMajorityOption(),
                 })
                 .WithMsgMatePersistence(services.GetRequiredService<SqlDatabase>())
@@ -57,6 +64,7 @@ public static class MsgMateNode
         });
 
         var app = builder.Build();
+        app.MapHealthChecks("/healthz");
         app.UseMsgMateHttp();
         return app;
     }

@@ -34,8 +34,11 @@ public sealed class ClusterSettings
 {
     public string SystemName { get; set; } = "msgmate";
 
-    /// <summary>Address other nodes reach this one at.</summary>
+    /// <summary>Address remoting binds to (0.0.0.0 in a container).</summary>
     public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary>Address other nodes reach this one at, when it differs from <see cref="Hostname"/> (a pod's DNS name).</summary>
+    public string? PublicHostname { get; set; }
 
     /// <summary>Remoting port; 0 picks a free one (fine for a single node).</summary>
     public int Port { get; set; } = 4053;
