@@ -11,7 +11,7 @@ public enum Channel
     Webhook = 6,
 }
 
-public static class Channels
+public static class KnownChannels
 {
     public static bool IsKnown(int value) => Enum.IsDefined(typeof(Channel), value);
 

@@ -62,7 +62,7 @@ public static class TemplateDecisions
         if (d.SourceId.Length > MaxSourceIdLength) return $"sourceID must be at most {MaxSourceIdLength} characters";
         if (d.Name.Trim().Length == 0) return "name is required";
         if (d.Name.Length > MaxNameLength) return $"name must be at most {MaxNameLength} characters";
-        if (!Channels.IsKnown(d.Channel)) return $"channel must be one of {Channels.Range}";
+        if (!KnownChannels.IsKnown(d.Channel)) return $"channel must be one of {KnownChannels.Range}";
         if (d.Subject.Length > MaxSubjectLength) return $"subject must be at most {MaxSubjectLength} characters";
         if (d.Content.Length == 0) return "content is required";
         if (d.Content.Length > MaxContentLength) return $"content must be at most {MaxContentLength} characters";

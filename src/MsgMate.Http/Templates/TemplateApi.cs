@@ -73,9 +73,9 @@ public static class TemplateApi
             return pagingError;
         }
         var (channel, channelError) = RequestReader.QueryInt(http, "channel", 0);
-        if (channelError is not null || (channel != 0 && !Channels.IsKnown(channel)))
+        if (channelError is not null || (channel != 0 && !KnownChannels.IsKnown(channel)))
         {
-            return channelError ?? Api.Invalid($"channel must be one of {Channels.Range}");
+            return channelError ?? Api.Invalid($"channel must be one of {KnownChannels.Range}");
         }
         var page = await templates.ReadModel.ListAsync(
             new TemplateListQuery(paging, RequestReader.Query(http, "source_id"), channel == 0 ? null : channel), ct);
@@ -91,7 +91,7 @@ public static class TemplateApi
             return error!;
         }
         var invalid = ValidateId(req.TemplateId)
-            ?? (req.Channel is null or 0 || Channels.IsKnown(req.Channel.Value) ? null : $"channel must be one of {Channels.Range}");
+            ?? (req.Channel is null or 0 || KnownChannels.IsKnown(req.Channel.Value) ? null : $"channel must be one of {KnownChannels.Range}");
         if (invalid is not null)
         {
             return Api.Invalid(invalid);
