@@ -34,11 +34,14 @@ public sealed record TemplateState(
     public static TemplateState Empty(string templateId) =>
         new(templateId, false, false, new TemplateDraft("", "", 0, "", "", "", ""), 0, default, default);
 
-    /// <summary>Derived from the content, never stored.</summary>
+    /// <summary>The names the subject and content use, in order of first use; derived, never stored.</summary>
     [JsonIgnore]
-    public ImmutableArray<string> Placeholders => TemplateText.Parse(Draft.Content).Names is { IsDefault: false } n ? n : [];
+    public ImmutableArray<string> Placeholders =>
+        [.. Names(Draft.Subject).Concat(Names(Draft.Content)).Distinct()];
 
     public bool IsLive => Exists && !Deleted;
+
+    private static ImmutableArray<string> Names(string text) => TemplateText.Parse(text).Names is { IsDefault: false } n ? n : [];
 
     public TemplateState Apply(ITemplateEvent evt) => evt switch
     {

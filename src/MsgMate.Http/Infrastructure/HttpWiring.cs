@@ -33,7 +33,8 @@ public static class HttpWiring
         app.MapScalarApiReference();
         app.MapUserApi();
         app.MapTemplateApi();
-        app.MapFallback((HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {ctx.Request.Method} {ctx.Request.Path}", 404));
+        // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
+        app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {ctx.Request.Method} {ctx.Request.Path}", 404));
         return app;
     }
 

@@ -39,6 +39,12 @@ public static class RequestReader
             return new(null, Api.Error(ResultCode.BadJson, "request body is empty; send a JSON object"));
         }
 
+        // The JSON reader does not check UTF-8 inside strings; a broken body is malformed, not a wrong type.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            return new(null, Api.Error(ResultCode.BadJson, "request body is not valid UTF-8"));
+        }
+
         JsonDocument document;
         try
         {
@@ -79,6 +85,17 @@ public static class RequestReader
             return (fallback, null);
         }
         return int.TryParse(raw, out var value) ? (value, null) : (0, Api.Invalid($"{name} must be an integer"));
+    }
+
+    /// <summary>An optional integer query parameter; absent gives null.</summary>
+    public static (int? Value, IResult? Error) QueryOptionalInt(HttpRequest request, string name)
+    {
+        var raw = request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return (null, null);
+        }
+        return int.TryParse(raw, out var value) ? (value, null) : (null, Api.Invalid($"{name} must be an integer"));
     }
 
     /// <summary>page (≥ 1, default 1) and page_size (1..100, default 10).</summary>

@@ -113,8 +113,8 @@ public static class UserApi
         {
             return pagingError;
         }
-        var (status, statusError) = RequestReader.QueryInt(http, "status", -1);
-        if (statusError is not null || status is not (-1 or 0 or 1))
+        var (status, statusError) = RequestReader.QueryOptionalInt(http, "status");
+        if (statusError is not null || status is not (null or 0 or 1))
         {
             return statusError ?? Api.Invalid("status must be 1 (enabled) or 0 (disabled)");
         }
@@ -123,7 +123,7 @@ public static class UserApi
             RequestReader.Query(http, "user_id"),
             RequestReader.Query(http, "keyword") ?? RequestReader.Query(http, "name"),
             RequestReader.Query(http, "tag"),
-            status < 0 ? null : status);
+            status);
         var page = await users.ReadModel.ListAsync(query, ct);
         return Api.Ok(new UserListResponse(
             page.Items.Select(u => UserDto.From(u, options.Zone)).ToList(), page.Total, paging.Page, paging.PageSize));
