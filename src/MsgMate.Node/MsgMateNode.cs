@@ -33,6 +33,7 @@ public static class MsgMateNode
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
 
         builder.Services.AddMsgMateDomain(options);
+        builder.Services.AddMsgMateDelivery(options);
         builder.Services.AddMsgMateHttp();
         builder.Services.AddHealthChecks();
         // Before Akka: the read-model schema exists before any projection or request touches it.
@@ -55,7 +56,8 @@ public static class MsgMateNode
                 })
                 .WithMsgMatePersistence(services.GetRequiredService<SqlDatabase>())
                 .AddUsers(options)
-                .AddTemplates(options);
+                .AddTemplates(options)
+                .AddDelivery(options);
             if (cluster.SeedNodes.Length == 0)
             {
                 // A lone node forms its own cluster; its remoting port may have been picked at random.

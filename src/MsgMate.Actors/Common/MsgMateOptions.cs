@@ -1,3 +1,6 @@
+using MsgMate.Actors.Channels.Email;
+using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Queue.Kafka;
 using MsgMate.Actors.Storage;
 
 namespace MsgMate.Actors.Common;
@@ -25,6 +28,14 @@ public sealed class MsgMateOptions
     public StorageOptions Storage { get; set; } = new();
 
     public ClusterSettings Cluster { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    public QueueOptions Queue { get; set; } = new();
+
+    public KafkaQueueOptions Kafka { get; set; } = new();
+
+    public EmailOptions Email { get; set; } = new();
 
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 }

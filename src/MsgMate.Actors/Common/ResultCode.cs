@@ -21,6 +21,9 @@ public enum ResultCode
     /// <summary>Not a Go code: the request conflicts with the current state (e.g. an id already taken).</summary>
     Conflict = 8049,
 
+    /// <summary>Not a Go code: no message record with that id.</summary>
+    MessageNotFound = 8050,
+
     UserExists = 9001,
     UserNotFound = 9002,
     UpdateFailed = 9003,

@@ -43,6 +43,7 @@ public sealed class MsgMateSerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(TemplateReply)] = "template.reply.v1",
         [typeof(TagProjection.Progress)] = "projection.progress.v1",
         [typeof(TagProjection.GetProgress)] = "projection.get-progress.v1",
+        [typeof(Delivery.OutboxRelay.Nudge)] = "delivery.outbox-nudge.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
@@ -58,6 +59,48 @@ public sealed class SqlDatabase
     /// </summary>
     public string InList(string column, string parameter) =>
         Provider == SqlProvider.PostgreSql ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+
+    /// <summary>Integer division of two BIGINT expressions (MySQL's <c>/</c> yields a decimal).</summary>
+    public string IntDiv(string left, string right) =>
+        Provider is SqlProvider.MySql or SqlProvider.MariaDb ? $"(({left}) DIV ({right}))" : $"(({left}) / ({right}))";
+
+    /// <summary>
+    /// Inserts many rows with multi-row VALUES statements (one round trip per chunk), inside the caller's
+    /// transaction. <paramref name="columns"/> are the column names; <paramref name="values"/> gives each row's
+    /// values in that order.
+    /// </summary>
+    public async Task InsertManyAsync<T>(
+        DbConnection connection, DbTransaction transaction, string table, string[] columns,
+        IReadOnlyList<T> rows, Func<T, object?[]> values, string prefix = "INSERT INTO", string suffix = "", CancellationToken ct = default)
+    {
+        // Stay well under every driver's parameter limit (SQLite 32766, PostgreSQL and MySQL 65535).
+        var perChunk = Math.Max(1, 2000 / columns.Length);
+        var head = $"{prefix} {table} ({string.Join(", ", columns)}) VALUES ";
+        for (var start = 0; start < rows.Count; start += perChunk)
+        {
+            var count = Math.Min(perChunk, rows.Count - start);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder(head, head.Length + count * columns.Length * 8);
+            for (var r = 0; r < count; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                var row = values(rows[start + r]);
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    var name = $"@p{r}_{c}";
+                    sql.Append(c == 0 ? name : ", " + name);
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = name;
+                    parameter.Value = row[c] ?? DBNull.Value;
+                    command.Parameters.Add(parameter);
+                }
+                sql.Append(')');
+            }
+            command.CommandText = sql.Append(suffix).ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
 
     public static SqlProvider Parse(string provider) => provider.Trim().ToLowerInvariant() switch
     {

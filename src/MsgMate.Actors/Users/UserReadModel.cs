@@ -119,6 +119,54 @@ public sealed class UserReadModel(SqlDatabase db)
         return await PageAsync($"WHERE status = 1 AND user_id IN ({match})", args, paging, ct);
     }
 
+    /// <summary>The users with these ids (any status); ids without a user are simply absent.</summary>
+    public async Task<IReadOnlyList<UserState>> GetManyAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
+    {
+        var result = new List<UserState>(userIds.Count);
+        await using var c = await db.OpenAsync(ct);
+        foreach (var chunk in userIds.Chunk(500))
+        {
+            var rows = await c.QueryAsync<UserRow>(new CommandDefinition(
+                $"SELECT {Columns} FROM mm_users WHERE {db.InList("user_id", "ids")}", new { ids = chunk }, cancellationToken: ct));
+            result.AddRange(rows.Select(r => r.ToState()));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Every enabled user carrying any of the tags, in pages by user id (keyset): a tag audience of any size
+    /// is read a page at a time, never held in memory whole.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<UserState>> StreamByTagsAsync(
+        IReadOnlyCollection<string> tags, int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var after = "";
+        while (true)
+        {
+            List<UserRow> rows;
+            await using (var c = await db.OpenAsync(ct))
+            {
+                rows = (await c.QueryAsync<UserRow>(new CommandDefinition(
+                    $"""
+                     SELECT {Columns} FROM mm_users
+                     WHERE status = 1 AND user_id > @after
+                       AND user_id IN (SELECT user_id FROM mm_user_tags WHERE {db.InList("tag", "tags")})
+                     ORDER BY user_id LIMIT @pageSize
+                     """, new { after, tags = tags.ToArray(), pageSize }, cancellationToken: ct))).ToList();
+            }
+            if (rows.Count == 0)
+            {
+                yield break;
+            }
+            yield return rows.Select(r => r.ToState()).ToList();
+            if (rows.Count < pageSize)
+            {
+                yield break;
+            }
+            after = rows[^1].UserId;
+        }
+    }
+
     /// <summary>How many enabled users carry each tag, most used first.</summary>
     public async Task<IReadOnlyList<TagCount>> TagStatisticsAsync(CancellationToken ct = default)
     {

@@ -42,6 +42,7 @@ public sealed class MsgMateSerializerTests : IDisposable
         TemplateReply.Ok(Template, 1),
         new TagProjection.Progress("users", 42),
         TagProjection.GetProgress.Instance,
+        MsgMate.Actors.Delivery.OutboxRelay.Nudge.Instance,
     }.Select(m => new object[] { m });
 
     private readonly ActorSystem _system = ActorSystem.Create("ser", ConfigurationFactory.Empty);

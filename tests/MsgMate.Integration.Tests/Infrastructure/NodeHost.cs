@@ -44,14 +44,21 @@ public sealed class NodeHost : IAsyncDisposable
         return new NodeHost(app, client);
     }
 
-    public async Task<Answer> PostAsync(string path, object body) =>
-        await PostRawAsync(path, JsonSerializer.Serialize(body));
+    public async Task<Answer> PostAsync(string path, object body, IReadOnlyDictionary<string, string>? headers = null) =>
+        await PostRawAsync(path, JsonSerializer.Serialize(body), headers: headers);
 
-    public async Task<Answer> PostRawAsync(string path, string body, string contentType = "application/json")
+    public async Task<Answer> PostRawAsync(
+        string path, string body, string contentType = "application/json", IReadOnlyDictionary<string, string>? headers = null)
     {
-        using var content = new StringContent(body, Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        using var response = await Client.PostAsync(path, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Content = new StringContent(body, Encoding.UTF8);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Remove(name);
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        using var response = await Client.SendAsync(request);
         return await Answer.ReadAsync(response);
     }
 

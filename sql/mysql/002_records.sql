@@ -1,0 +1,67 @@
+-- Message records (the source of truth of every accepted message), their attempt history, dead letters and
+-- idempotency keys. Times are Unix milliseconds. Status: 1 pending, 2 sent, 3 failed (final), 4 retrying,
+-- 5 cancelled. The records table is also the outbox (queued = 0: not yet handed to Kafka) and, in the
+-- SQL-queue mode, the queue itself (claimed with a lease: lease_until, claim_token).
+-- Indexes are declared inline: MySQL has no CREATE INDEX IF NOT EXISTS.
+CREATE TABLE IF NOT EXISTS mm_msg_records (
+    msg_id                VARCHAR(36)   NOT NULL PRIMARY KEY,
+    batch_id              VARCHAR(36)   NOT NULL,
+    source_id             VARCHAR(64)   NOT NULL DEFAULT '',
+    schedule_id           VARCHAR(36)   NOT NULL DEFAULT '',
+    to_addr               VARCHAR(254)  NOT NULL,
+    user_id               VARCHAR(64)   NOT NULL DEFAULT '',
+    channel               INT           NOT NULL,
+    priority              INT           NOT NULL,
+    template_id           VARCHAR(64)   NOT NULL DEFAULT '',
+    template_data         TEXT          NOT NULL,
+    subject               VARCHAR(512)  NOT NULL DEFAULT '',
+    body                  MEDIUMTEXT    NOT NULL,
+    is_html               INT           NOT NULL DEFAULT 0,
+    sign_name             VARCHAR(128)  NOT NULL DEFAULT '',
+    provider_template_id  VARCHAR(128)  NOT NULL DEFAULT '',
+    status                INT           NOT NULL,
+    attempts              INT           NOT NULL DEFAULT 0,
+    retry_count           INT           NOT NULL DEFAULT 0,
+    last_error            VARCHAR(1024) NOT NULL DEFAULT '',
+    not_before            BIGINT        NOT NULL,
+    queued                INT           NOT NULL DEFAULT 0,
+    lease_until           BIGINT        NOT NULL DEFAULT 0,
+    claim_token           VARCHAR(36)   NOT NULL DEFAULT '',
+    create_time           BIGINT        NOT NULL,
+    modify_time           BIGINT        NOT NULL,
+    sent_time             BIGINT        NOT NULL DEFAULT 0,
+    INDEX ix_mm_records_claim (status, priority, not_before),
+    INDEX ix_mm_records_outbox (queued, not_before),
+    INDEX ix_mm_records_created (create_time),
+    INDEX ix_mm_records_batch (batch_id),
+    INDEX ix_mm_records_to (to_addr, create_time),
+    INDEX ix_mm_records_source (source_id, create_time),
+    INDEX ix_mm_records_schedule (schedule_id)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS mm_msg_attempts (
+    msg_id       VARCHAR(36)   NOT NULL,
+    attempt      INT           NOT NULL,
+    at           BIGINT        NOT NULL,
+    channel      INT           NOT NULL,
+    provider     VARCHAR(64)   NOT NULL,
+    outcome      INT           NOT NULL,
+    error        VARCHAR(1024) NOT NULL DEFAULT '',
+    duration_ms  INT           NOT NULL,
+    node         VARCHAR(128)  NOT NULL DEFAULT '',
+    PRIMARY KEY (msg_id, attempt)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS mm_dead_letters (
+    msg_id   VARCHAR(36)   NOT NULL PRIMARY KEY,
+    at       BIGINT        NOT NULL,
+    channel  INT           NOT NULL,
+    error    VARCHAR(1024) NOT NULL
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS mm_idempotency (
+    source_id     VARCHAR(64)  NOT NULL,
+    idem_key      VARCHAR(128) NOT NULL,
+    request_hash  VARCHAR(64)  NOT NULL,
+    response      TEXT         NULL,
+    create_time   BIGINT       NOT NULL,
+    PRIMARY KEY (source_id, idem_key),
+    INDEX ix_mm_idempotency_created (create_time)
+) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using MsgMate.Actors.Channels;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Queue;
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>Per-channel rate limits (messages per second), shared by every lane of the node.</summary>
+public sealed class ChannelThrottle
+{
+    private readonly Dictionary<int, RateLimiter> _limiters;
+
+    public ChannelThrottle(DeliveryOptions options) =>
+        _limiters = options.ChannelRatePerSecond.Where(kv => kv.Value > 0).ToDictionary(
+            kv => kv.Key,
+            kv => (RateLimiter)new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = kv.Value,
+                TokensPerPeriod = kv.Value,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 10_000,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            }));
+
+    public async ValueTask WaitAsync(int channel)
+    {
+        if (_limiters.TryGetValue(channel, out var limiter))
+        {
+            using var lease = await limiter.AcquireAsync();
+        }
+    }
+}
+
+/// <summary>
+/// Delivers one job: load the record, skip it if it is final or this attempt already happened, send through
+/// the channel actor, and write the outcome (group commit). Only then is the job's offset handed back for
+/// committing: commit after the record is final or scheduled for a retry. A failed attempt is retried after
+/// an exponential backoff with jitter while the retry budget lasts (retryable errors only), then it is final
+/// <c>failed</c> with the last error and a dead-letter row.
+/// </summary>
+public sealed class Deliverer
+{
+    private readonly RecordStore _records;
+    private readonly ChannelDirectory _channels;
+    private readonly ChannelThrottle _throttle;
+    private readonly IDeliverySignal _signal;
+    private readonly DeliveryOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<Deliverer> _log;
+    private readonly BatchWriter<DeliveryOutcome> _outcomes;
+    private readonly string _node;
+
+    public Deliverer(
+        ActorSystem system, RecordStore records, ChannelDirectory channels, ChannelThrottle throttle, IDeliverySignal signal,
+        DeliveryOptions options, TimeProvider clock, ILogger<Deliverer> log)
+    {
+        _records = records;
+        _channels = channels;
+        _throttle = throttle;
+        _signal = signal;
+        _options = options;
+        _clock = clock;
+        _log = log;
+        _node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+        _outcomes = new BatchWriter<DeliveryOutcome>(system, "outcomes", batch => records.ApplyOutcomesAsync(batch), maxItems: 500);
+    }
+
+    public async Task<ICommittableOffset> HandleAsync(CommittableJob committable)
+    {
+        var job = committable.Job;
+        var record = await PersistentlyAsync(() => _records.GetAsync(job.MsgId), "load record");
+        if (record is null || MessageStatus.IsFinal(record.Status) || record.Attempts >= job.Attempt)
+        {
+            // Already final (a record already sent is never sent again) or a redelivered copy of a done attempt.
+            return committable.Offset;
+        }
+
+        await _throttle.WaitAsync(record.Channel);
+        var started = Stopwatch.GetTimestamp();
+        var outcome = await _channels.SendAsync(ToOutbound(record), _options.AttemptTimeout);
+        var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+        var (status, retryCount, notBefore) = outcome.Result switch
+        {
+            SendResult.Sent => (MessageStatus.Sent, record.RetryCount, record.NotBefore),
+            SendResult.RetryableFailure when RetryPolicy.MayRetry(_options.Retry, record.RetryCount) =>
+                (MessageStatus.Retrying, record.RetryCount + 1,
+                    now + (long)RetryPolicy.Backoff(_options.Retry, record.RetryCount + 1, Random.Shared.NextDouble()).TotalMilliseconds),
+            _ => (MessageStatus.Failed, record.RetryCount, record.NotBefore),
+        };
+        var attempt = record.Attempts + 1;
+        var error = outcome.Result == SendResult.Sent ? "" : Truncate(outcome.Error ?? "unknown error", 1000);
+        var result = new DeliveryOutcome(record.MsgId, attempt, status, now, record.Channel, outcome.Provider, error, duration, retryCount, notBefore, _node);
+        await PersistentlyAsync(async () =>
+        {
+            await _outcomes.WriteAsync([result]);
+            return true;
+        }, "write outcome");
+        if (status == MessageStatus.Retrying)
+        {
+            _signal.RecordsStored(notBefore);
+        }
+        else if (status == MessageStatus.Failed)
+        {
+            _log.LogWarning("Message {MsgId} failed after {Attempts} attempt(s): {Error}", record.MsgId, attempt, error);
+        }
+        return committable.Offset;
+    }
+
+    private static OutboundMessage ToOutbound(MessageRecord r) => new(
+        r.MsgId, (Channel)r.Channel, r.To, r.Subject, r.Body, r.IsHtml, r.SignName, r.ProviderTemplateId,
+        JsonSerializer.Deserialize<Dictionary<string, string>>(r.TemplateData));
+
+    /// <summary>
+    /// The record store is the source of truth: while it is unreachable the job waits here (and with it, by
+    /// back-pressure, its lane) instead of being dropped or committed unrecorded.
+    /// </summary>
+    private async Task<T> PersistentlyAsync<T>(Func<Task<T>> action, string what)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                _log.LogWarning("Record store unavailable ({What}): {Error}; retrying in {Delay}", what, ex.GetType().Name, delay);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+            }
+        }
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

@@ -1,0 +1,35 @@
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>Delivery settings, bound from <c>MsgMate:Delivery</c>.</summary>
+public sealed class DeliveryOptions
+{
+    /// <summary>Consumers per lane (the Go project's 6/3/1), and 1 for retries.</summary>
+    public int HighParallelism { get; set; } = 6;
+    public int MediumParallelism { get; set; } = 3;
+    public int LowParallelism { get; set; } = 1;
+    public int RetryParallelism { get; set; } = 1;
+
+    /// <summary>Messages per second per channel (the Go project's quota), by channel number; absent = unlimited.</summary>
+    public Dictionary<int, int> ChannelRatePerSecond { get; set; } = new();
+
+    /// <summary>How long a channel attempt may take before it counts as a retryable timeout.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the outbox relay (Kafka) or the SQL-queue consumers look for due records when not nudged.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>SQL queue: how long a claimed record stays invisible to other consumers.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>Whether this node runs delivery streams (an intake-only node sets false).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>Which queue carries jobs, bound from <c>MsgMate:Queue</c>.</summary>
+public sealed class QueueOptions
+{
+    /// <summary>true: the SQL-table queue (embedded default; the Go key mysql_as_mq). false: Kafka.</summary>
+    public bool SqlQueue { get; set; } = true;
+}

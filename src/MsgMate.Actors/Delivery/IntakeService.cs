@@ -1,0 +1,322 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Akka.Actor;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Storage;
+using MsgMate.Actors.Templates;
+using MsgMate.Actors.Users;
+
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>The answer to a send: ids of the stored records, or why nothing was stored.</summary>
+/// <param name="MsgIds">All ids, up to <see cref="IntakeService.MaxIdsInAnswer"/>; <paramref name="Count"/> is the full number.</param>
+public sealed record SendAnswer(ResultCode Code, string Message, string BatchId, IReadOnlyList<string> MsgIds, int Count, bool Truncated)
+{
+    public bool IsOk => Code == ResultCode.Ok;
+
+    public static SendAnswer Fail(ResultCode code, string message) => new(code, message, "", [], 0, false);
+}
+
+/// <summary>
+/// Intake: validate, render, expand recipients (direct, user ids, tags streamed in pages), deduplicate, and
+/// store one record per (recipient, channel) before answering: accept = durable. Small sends of concurrent
+/// callers share one transaction (group commit); a large send or one with an Idempotency-Key gets its own,
+/// in which its idempotency key is stored with the records. The queue is fed from the stored records.
+/// </summary>
+public sealed class IntakeService
+{
+    public const int MaxIdsInAnswer = 10_000;
+    private const int GroupCommitLimit = 500;
+    private const int ChunkSize = 1000;
+    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
+
+    private readonly TemplateService _templates;
+    private readonly UserReadModel _users;
+    private readonly RecordStore _records;
+    private readonly IDeliverySignal _signal;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<IntakeService> _log;
+    private readonly Lazy<BatchWriter<MessageRecord>> _groupCommit;
+
+    public IntakeService(
+        ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
+        TimeProvider clock, ILogger<IntakeService> log)
+    {
+        _templates = templates;
+        _users = users;
+        _records = records;
+        _signal = signal;
+        _clock = clock;
+        _log = log;
+        _groupCommit = new Lazy<BatchWriter<MessageRecord>>(() => new BatchWriter<MessageRecord>(
+            system, "intake", WriteGroupAsync, maxItems: 2000));
+    }
+
+    public async Task<SendAnswer> SubmitAsync(SendRequest request, string? idempotencyKey, CancellationToken ct = default)
+    {
+        var shapeError = SendPlanner.ValidateShape(request);
+        if (shapeError is not null)
+        {
+            return SendAnswer.Fail(ResultCode.InvalidArgument, shapeError);
+        }
+
+        string? requestHash = null;
+        if (idempotencyKey is not null)
+        {
+            requestHash = Hash(request);
+            var earlier = await FindIdempotentAsync(request.SourceId, idempotencyKey, ct);
+            if (earlier is not null)
+            {
+                return earlier.Value.Hash == requestHash
+                    ? earlier.Value.Answer
+                    : SendAnswer.Fail(ResultCode.Conflict, "Idempotency-Key was already used with a different request");
+            }
+        }
+
+        TemplateState? template = null;
+        if (!string.IsNullOrEmpty(request.TemplateId))
+        {
+            var reply = await _templates.SendAsync(new TemplateCommands.Get(request.TemplateId), ct);
+            if (!reply.IsOk)
+            {
+                return SendAnswer.Fail(reply.Code, reply.Message);
+            }
+            template = reply.State;
+        }
+        var (contents, rejection) = SendPlanner.PlanContent(request, template);
+        if (rejection is not null)
+        {
+            return SendAnswer.Fail(rejection.Code, rejection.Message);
+        }
+
+        foreach (var content in contents)
+        {
+            var badAddress = request.To.Select(a => SendPlanner.ValidateAddress(content.Channel, a.Trim())).FirstOrDefault(e => e is not null);
+            if (badAddress is not null)
+            {
+                return SendAnswer.Fail(ResultCode.InvalidArgument, badAddress);
+            }
+        }
+        var named = request.UserIds.IsEmpty ? [] : await _users.GetManyAsync(request.UserIds.Distinct().ToList(), ct);
+        var unknown = request.UserIds.Except(named.Select(u => u.UserId)).ToList();
+        if (unknown.Count > 0)
+        {
+            return SendAnswer.Fail(ResultCode.UserNotFound,
+                $"unknown user_ids: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? $" and {unknown.Count - 10} more" : "")}");
+        }
+
+        var batchId = Guid.NewGuid().ToString();
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var records = Expand(request, contents, named, batchId, now, ct);
+        var answer = idempotencyKey is null
+            ? await StoreAsync(records, batchId, ct)
+            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, ct);
+        if (answer.IsOk)
+        {
+            _signal.RecordsStored(request.SendAtMs > now ? request.SendAtMs : 0);
+        }
+        return answer;
+    }
+
+    /// <summary>Every (recipient, channel) of the send as a record, deduplicated by address per channel.</summary>
+    private async IAsyncEnumerable<MessageRecord> Expand(
+        SendRequest r, ImmutableArray<ChannelContent> contents, IReadOnlyList<UserState> named, string batchId, long now,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var notBefore = Math.Max(r.SendAtMs, now);
+        var data = JsonSerializer.Serialize(r.TemplateData);
+        // Hashes, not addresses: a 100k audience costs a few MB here, whatever the address lengths.
+        var seen = new HashSet<UInt128>();
+        var byId = named.ToDictionary(u => u.UserId);
+
+        MessageRecord? Make(ChannelContent c, string address, string userId, string? failure)
+        {
+            if (failure is null && !seen.Add(Key(c.Channel, address)))
+            {
+                return null;
+            }
+            return new MessageRecord
+            {
+                MsgId = Guid.NewGuid().ToString(), BatchId = batchId, SourceId = r.SourceId, ScheduleId = r.ScheduleId,
+                To = address, UserId = userId, Channel = (int)c.Channel, Priority = r.Priority, TemplateId = r.TemplateId ?? "",
+                TemplateData = data, Subject = c.Subject, Body = c.Body, IsHtml = c.IsHtml, SignName = c.SignName,
+                ProviderTemplateId = c.ProviderTemplateId,
+                Status = failure is null ? MessageStatus.Pending : MessageStatus.Failed,
+                LastError = failure ?? "", NotBefore = notBefore, CreateTime = now, ModifyTime = now,
+            };
+        }
+
+        foreach (var content in contents)
+        {
+            foreach (var address in r.To.Select(a => a.Trim()))
+            {
+                if (Make(content, address, "", null) is { } record) yield return record;
+            }
+            foreach (var userId in r.UserIds.Distinct())
+            {
+                var user = byId[userId];
+                var address = SendPlanner.AddressOf(content.Channel, user.Profile);
+                var failure = !user.Enabled ? "user is disabled"
+                    : address.Length == 0 ? $"user has no {SendPlanner.ContactField(content.Channel)}"
+                    : null;
+                if (Make(content, address, userId, failure) is { } record) yield return record;
+            }
+            if (!r.Tags.IsEmpty)
+            {
+                await foreach (var page in _users.StreamByTagsAsync(r.Tags.Distinct().ToList(), ChunkSize, ct))
+                {
+                    foreach (var user in page)
+                    {
+                        var address = SendPlanner.AddressOf(content.Channel, user.Profile);
+                        var failure = address.Length == 0 ? $"user has no {SendPlanner.ContactField(content.Channel)}" : null;
+                        if (Make(content, address, user.UserId, failure) is { } record) yield return record;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Small sends through the group commit; a large one in its own transaction, in chunks.</summary>
+    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, CancellationToken ct)
+    {
+        var first = new List<MessageRecord>(GroupCommitLimit + 1);
+        await using var e = records.GetAsyncEnumerator(ct);
+        while (first.Count <= GroupCommitLimit && await e.MoveNextAsync())
+        {
+            first.Add(e.Current);
+        }
+        if (first.Count == 0)
+        {
+            return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+        }
+        if (first.Count <= GroupCommitLimit)
+        {
+            await _groupCommit.Value.WriteAsync(first);
+            return Answer(batchId, first.Select(r => r.MsgId).ToList(), first.Count);
+        }
+        return await StoreInOwnTransactionAsync(first, e, batchId, null, ct);
+    }
+
+    private async Task<SendAnswer> StoreWithKeyAsync(
+        IAsyncEnumerable<MessageRecord> records, string batchId, string sourceId, string key, string hash, long now, CancellationToken ct)
+    {
+        await using var e = records.GetAsyncEnumerator(ct);
+        try
+        {
+            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), ct);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // A concurrent request with the same key committed first: answer as it did.
+            var winner = await FindIdempotentAsync(sourceId, key, ct);
+            if (winner is null)
+            {
+                throw;
+            }
+            return winner.Value.Hash == hash
+                ? winner.Value.Answer
+                : SendAnswer.Fail(ResultCode.Conflict, "Idempotency-Key was already used with a different request");
+        }
+    }
+
+    private async Task<SendAnswer> StoreInOwnTransactionAsync(
+        List<MessageRecord> buffered, IAsyncEnumerator<MessageRecord> rest, string batchId,
+        (string SourceId, string Key, string Hash, long Now)? idempotency, CancellationToken ct)
+    {
+        var ids = new List<string>();
+        var count = 0;
+        await using var c = await _records.Database.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        if (idempotency is { } k)
+        {
+            // First, so that a concurrent request with the same key waits on this row (or fails on it).
+            await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
+                new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, tx, cancellationToken: ct));
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, '', @Now)",
+                new { k.SourceId, k.Key, k.Hash, k.Now }, tx, cancellationToken: ct));
+        }
+
+        async Task FlushAsync(List<MessageRecord> chunk)
+        {
+            await _records.InsertAsync(c, tx, chunk, queued: false, ct);
+            count += chunk.Count;
+            ids.AddRange(chunk.Take(MaxIdsInAnswer - ids.Count).Select(r => r.MsgId));
+            chunk.Clear();
+        }
+
+        var chunk = buffered;
+        while (await rest.MoveNextAsync())
+        {
+            chunk.Add(rest.Current);
+            if (chunk.Count >= ChunkSize)
+            {
+                await FlushAsync(chunk);
+            }
+        }
+        if (chunk.Count > 0)
+        {
+            await FlushAsync(chunk);
+        }
+        if (count == 0)
+        {
+            await tx.RollbackAsync(ct);
+            return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+        }
+        var answer = Answer(batchId, ids, count);
+        if (idempotency is { } stored)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE mm_idempotency SET response = @response WHERE source_id = @SourceId AND idem_key = @Key",
+                new { response = JsonSerializer.Serialize(answer), stored.SourceId, stored.Key }, tx, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
+        if (count > GroupCommitLimit)
+        {
+            _log.LogInformation("Batch {BatchId}: {Count} records stored", batchId, count);
+        }
+        return answer;
+    }
+
+    private async Task WriteGroupAsync(IReadOnlyList<MessageRecord> records)
+    {
+        await using var c = await _records.Database.OpenAsync();
+        await using var tx = await c.BeginTransactionAsync();
+        await _records.InsertAsync(c, tx, records, queued: false);
+        await tx.CommitAsync();
+    }
+
+    private async Task<(string Hash, SendAnswer Answer)?> FindIdempotentAsync(string sourceId, string key, CancellationToken ct)
+    {
+        var since = _clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)IdempotencyWindow.TotalMilliseconds;
+        await using var c = await _records.Database.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<(string Hash, string Response)?>(new CommandDefinition(
+            "SELECT request_hash, response FROM mm_idempotency WHERE source_id = @sourceId AND idem_key = @key AND create_time >= @since",
+            new { sourceId, key, since }, cancellationToken: ct));
+        return row is { } r && r.Response.Length > 0 ? (r.Hash, JsonSerializer.Deserialize<SendAnswer>(r.Response)!) : null;
+    }
+
+    private static SendAnswer Answer(string batchId, IReadOnlyList<string> ids, int count) =>
+        new(ResultCode.Ok, "ok", batchId, ids, count, count > ids.Count);
+
+    private static string Hash(SendRequest r) =>
+        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(r)));
+
+    private static UInt128 Key(Common.Channel channel, string address)
+    {
+        Span<byte> digest = stackalloc byte[16];
+        MD5.HashData(System.Text.Encoding.UTF8.GetBytes($"{(int)channel}|{address.ToLowerInvariant()}"), digest);
+        return new UInt128(BitConverter.ToUInt64(digest[..8]), BitConverter.ToUInt64(digest[8..]));
+    }
+}
+
+/// <summary>Told by the intake when records were stored, so that delivery looks at once rather than at its next poll.</summary>
+public interface IDeliverySignal
+{
+    /// <param name="dueAtMs">When the new records are due (0 = now).</param>
+    void RecordsStored(long dueAtMs);
+}

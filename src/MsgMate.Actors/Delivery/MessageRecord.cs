@@ -1,0 +1,57 @@
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>Record status. 1/2/3 keep the Go project's meaning; 4 and 5 are new.</summary>
+public static class MessageStatus
+{
+    public const int Pending = 1;
+    public const int Sent = 2;
+    public const int Failed = 3;
+    public const int Retrying = 4;
+    public const int Cancelled = 5;
+
+    public static bool IsFinal(int status) => status is Sent or Failed or Cancelled;
+
+    public static bool IsKnown(int status) => status is >= Pending and <= Cancelled;
+}
+
+/// <summary>Priority as on the wire: 1 low, 2 medium (the default), 3 high.</summary>
+public static class MessagePriority
+{
+    public const int Low = 1;
+    public const int Medium = 2;
+    public const int High = 3;
+}
+
+/// <summary>One message for one recipient on one channel, as stored. The record store is the source of truth.</summary>
+public sealed record MessageRecord
+{
+    public required string MsgId { get; init; }
+    public required string BatchId { get; init; }
+    public string SourceId { get; init; } = "";
+    public string ScheduleId { get; init; } = "";
+    public required string To { get; init; }
+    public string UserId { get; init; } = "";
+    public required int Channel { get; init; }
+    public required int Priority { get; init; }
+    public string TemplateId { get; init; } = "";
+
+    /// <summary>The caller's template data as a JSON object text ("{}" when none): the console parses it.</summary>
+    public string TemplateData { get; init; } = "{}";
+    public string Subject { get; init; } = "";
+    public string Body { get; init; } = "";
+    public bool IsHtml { get; init; }
+    public string SignName { get; init; } = "";
+    public string ProviderTemplateId { get; init; } = "";
+    public required int Status { get; init; }
+    public int Attempts { get; init; }
+    public int RetryCount { get; init; }
+    public string LastError { get; init; } = "";
+    public long NotBefore { get; init; }
+    public long CreateTime { get; init; }
+    public long ModifyTime { get; init; }
+    public long SentTime { get; init; }
+}
+
+/// <summary>One delivery attempt, for the record's history.</summary>
+public sealed record AttemptRecord(
+    string MsgId, int Attempt, long At, int Channel, string Provider, int Outcome, string Error, int DurationMs, string Node);

@@ -1,0 +1,302 @@
+using System.Data.Common;
+using System.Text;
+using Dapper;
+using MsgMate.Actors.Queue;
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>Filters of the record list; null is "any". Times are Unix milliseconds.</summary>
+public sealed record RecordQuery(
+    PageRequest Paging,
+    string? MsgId = null,
+    string? To = null,
+    int? Status = null,
+    int? Channel = null,
+    int? Priority = null,
+    string? BatchId = null,
+    string? SourceId = null,
+    string? ScheduleId = null,
+    long? From = null,
+    long? Until = null);
+
+/// <summary>The outcome of one attempt, to be written with its record.</summary>
+/// <param name="Status">The record's new status: Sent, Retrying or Failed.</param>
+/// <param name="RetryCount">Retries scheduled so far in the current round (a resend starts a new round).</param>
+/// <param name="NotBefore">For Retrying: when the next attempt may start.</param>
+/// <param name="Node">The cluster node that made the attempt.</param>
+public sealed record DeliveryOutcome(
+    string MsgId, int Attempt, int Status, long At, int Channel, string Provider, string Error, int DurationMs, int RetryCount, long NotBefore,
+    string Node);
+
+public sealed record StatisticsRow(long Bucket, int Status, int Channel, int Priority, long Count);
+
+/// <summary>
+/// SQL access to message records, attempts, dead letters and idempotency keys. Writes are batched by the
+/// callers (intake group commit, delivery status writer): one transaction for many records.
+/// </summary>
+public sealed class RecordStore(SqlDatabase db)
+{
+    private const string Columns =
+        "msg_id, batch_id, source_id, schedule_id, to_addr, user_id, channel, priority, template_id, template_data, subject, body, " +
+        "is_html, sign_name, provider_template_id, status, attempts, retry_count, last_error, not_before, queued, create_time, modify_time, sent_time";
+
+    private static readonly string[] ColumnNames = Columns.Split(", ");
+
+    public SqlDatabase Database => db;
+
+    /// <summary>Inserts records inside the caller's transaction. <paramref name="queued"/>: already handed to the queue (SQL-queue mode).</summary>
+    public Task InsertAsync(DbConnection c, DbTransaction tx, IReadOnlyList<MessageRecord> records, bool queued, CancellationToken ct = default) =>
+        db.InsertManyAsync(c, tx, "mm_msg_records", ColumnNames, records, r => new object?[]
+        {
+            r.MsgId, r.BatchId, r.SourceId, r.ScheduleId, r.To, r.UserId, r.Channel, r.Priority, r.TemplateId, r.TemplateData,
+            r.Subject, r.Body, r.IsHtml ? 1 : 0, r.SignName, r.ProviderTemplateId, r.Status, r.Attempts, r.RetryCount, r.LastError,
+            r.NotBefore, queued ? 1 : 0, r.CreateTime, r.ModifyTime, r.SentTime,
+        }, ct: ct);
+
+    public async Task<MessageRecord?> GetAsync(string msgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<RecordRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM mm_msg_records WHERE msg_id = @msgId", new { msgId }, cancellationToken: ct));
+        return row?.ToRecord();
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> GetManyAsync(IReadOnlyCollection<string> msgIds, CancellationToken ct = default)
+    {
+        if (msgIds.Count == 0)
+        {
+            return [];
+        }
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<RecordRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM mm_msg_records WHERE {db.InList("msg_id", "ids")}", new { ids = msgIds.ToArray() }, cancellationToken: ct));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<AttemptRecord>> AttemptsAsync(string msgId, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<AttemptRow>(new CommandDefinition(
+            "SELECT msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node FROM mm_msg_attempts WHERE msg_id = @msgId ORDER BY attempt",
+            new { msgId }, cancellationToken: ct));
+        return rows.Select(a => new AttemptRecord(a.MsgId, a.Attempt, a.At, a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node)).ToList();
+    }
+
+    public async Task<Page<MessageRecord>> ListAsync(RecordQuery q, CancellationToken ct = default)
+    {
+        var where = new StringBuilder("WHERE 1 = 1");
+        var args = new DynamicParameters();
+        void Filter<T>(T? value, string sql, string name)
+        {
+            if (value is null || value is string { Length: 0 })
+            {
+                return;
+            }
+            where.Append(" AND ").Append(sql);
+            args.Add(name, value);
+        }
+        Filter(q.MsgId, "msg_id = @msgId", "msgId");
+        Filter(q.To, "to_addr = @to", "to");
+        Filter(q.Status, "status = @status", "status");
+        Filter(q.Channel, "channel = @channel", "channel");
+        Filter(q.Priority, "priority = @priority", "priority");
+        Filter(q.BatchId, "batch_id = @batchId", "batchId");
+        Filter(q.SourceId, "source_id = @sourceId", "sourceId");
+        Filter(q.ScheduleId, "schedule_id = @scheduleId", "scheduleId");
+        Filter(q.From, "create_time >= @from", "from");
+        Filter(q.Until, "create_time <= @until", "until");
+
+        await using var c = await db.OpenAsync(ct);
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM mm_msg_records {where}", args, cancellationToken: ct));
+        args.Add("take", q.Paging.PageSize);
+        args.Add("skip", q.Paging.Skip);
+        var rows = await c.QueryAsync<RecordRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM mm_msg_records {where} ORDER BY create_time DESC, msg_id DESC LIMIT @take OFFSET @skip",
+            args, cancellationToken: ct));
+        return new Page<MessageRecord>(rows.Select(r => r.ToRecord()).ToList(), total);
+    }
+
+    /// <summary>
+    /// Writes the outcomes of many attempts in one transaction: record status, attempt history and dead letters.
+    /// An attempt already written (a redelivered job) is not written twice, and a final record never changes.
+    /// </summary>
+    public async Task ApplyOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        foreach (var o in outcomes)
+        {
+            var updated = await c.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE mm_msg_records
+                SET status = @Status, attempts = @Attempt, last_error = @Error, modify_time = @At,
+                    retry_count = @RetryCount,
+                    sent_time = CASE WHEN @Status = 2 THEN @At ELSE sent_time END,
+                    not_before = @NotBefore, queued = 0, lease_until = 0, claim_token = ''
+                WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts < @Attempt
+                """, o, tx, cancellationToken: ct));
+            if (updated == 0)
+            {
+                continue;
+            }
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node)
+                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node)
+                """, o, tx, cancellationToken: ct));
+            if (o.Status == MessageStatus.Failed)
+            {
+                var (insert, suffix) = db.InsertIgnore;
+                await c.ExecuteAsync(new CommandDefinition(
+                    $"{insert} mm_dead_letters (msg_id, at, channel, error) VALUES (@MsgId, @At, @Channel, @Error){suffix}",
+                    o, tx, cancellationToken: ct));
+            }
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Cancels a message that has not been delivered yet. False when it is already final or unknown.</summary>
+    public async Task<bool> CancelAsync(string msgId, long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4)",
+            new { msgId, now }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>Re-drives failed messages (one, or a whole batch): pending again, a fresh round of attempts.</summary>
+    public async Task<int> ResendAsync(string? msgId, string? batchId, long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await using var tx = await c.BeginTransactionAsync(ct);
+        var filter = msgId is not null ? "msg_id = @msgId" : "batch_id = @batchId";
+        var args = new { msgId, batchId, now };
+        // Attempt numbers keep counting (the history is kept); the retry budget starts again from here.
+        var count = await c.ExecuteAsync(new CommandDefinition(
+            $"UPDATE mm_msg_records SET status = 1, retry_count = 0, not_before = @now, queued = 0, lease_until = 0, claim_token = '', modify_time = @now WHERE {filter} AND status = 3",
+            args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            $"DELETE FROM mm_dead_letters WHERE msg_id IN (SELECT msg_id FROM mm_msg_records WHERE {filter} AND status = 1)",
+            args, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return count;
+    }
+
+    /// <summary>Outbox: records due but not yet handed to the queue (new, retrying, re-driven), oldest due first.</summary>
+    public async Task<IReadOnlyList<(QueueLane Lane, DeliveryJob Job)>> TakeUnqueuedAsync(long now, int limit, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(string MsgId, int Priority, int Channel, int Attempts, int Status, long NotBefore)>(new CommandDefinition(
+            """
+            SELECT msg_id, priority, channel, attempts, status, not_before FROM mm_msg_records
+            WHERE queued = 0 AND not_before <= @now AND status IN (1, 4)
+            ORDER BY not_before LIMIT @limit
+            """, new { now, limit }, cancellationToken: ct));
+        return rows.Select(r => (r.Status == MessageStatus.Retrying ? QueueLane.Retry : (QueueLane)r.Priority,
+            new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore))).ToList();
+    }
+
+    public async Task MarkQueuedAsync(IReadOnlyCollection<string> msgIds, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND status IN (1, 4)",
+            new { ids = msgIds.ToArray() }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// SQL queue: claims up to <paramref name="limit"/> due records of a lane with a lease. A crashed consumer's
+    /// lease runs out and its records come back. Safe between nodes: the lease conditions are checked again by
+    /// the UPDATE itself, so two claimers never both win a row.
+    /// </summary>
+    public async Task<IReadOnlyList<DeliveryJob>> ClaimAsync(QueueLane lane, long now, int limit, TimeSpan lease, CancellationToken ct = default)
+    {
+        var token = Guid.NewGuid().ToString();
+        var laneFilter = lane == QueueLane.Retry ? "status = 4" : "status = 1 AND priority = @priority";
+        var args = new { now, limit, token, until = now + (long)lease.TotalMilliseconds, priority = (int)lane };
+        await using var c = await db.OpenAsync(ct);
+        var claimed = await c.ExecuteAsync(new CommandDefinition(
+            $"""
+             UPDATE mm_msg_records SET lease_until = @until, claim_token = @token
+             WHERE msg_id IN (SELECT msg_id FROM (
+                 SELECT msg_id FROM mm_msg_records WHERE {laneFilter} AND not_before <= @now AND lease_until < @now
+                 ORDER BY not_before LIMIT @limit) AS due)
+               AND {laneFilter} AND lease_until < @now
+             """, args, cancellationToken: ct));
+        if (claimed == 0)
+        {
+            return [];
+        }
+        var rows = await c.QueryAsync<(string MsgId, int Priority, int Channel, int Attempts, long NotBefore)>(new CommandDefinition(
+            "SELECT msg_id, priority, channel, attempts, not_before FROM mm_msg_records WHERE claim_token = @token ORDER BY not_before",
+            args, cancellationToken: ct));
+        return rows.Select(r => new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore)).ToList();
+    }
+
+    /// <summary>Counts by time bucket (hour or day in the given zone offset), status, channel and priority.</summary>
+    public async Task<IReadOnlyList<StatisticsRow>> StatisticsAsync(long from, long until, bool byDay, TimeSpan zoneOffset, CancellationToken ct = default)
+    {
+        var size = byDay ? 86_400_000L : 3_600_000L;
+        var offset = (long)zoneOffset.TotalMilliseconds;
+        var bucket = $"{db.IntDiv("create_time + @offset", "@size")} * @size - @offset";
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<(long Bucket, int Status, int Channel, int Priority, long Count)>(new CommandDefinition(
+            $"""
+             SELECT {bucket} AS bucket, status, channel, priority, COUNT(*) AS cnt FROM mm_msg_records
+             WHERE create_time >= @from AND create_time < @until
+             GROUP BY {bucket}, status, channel, priority ORDER BY bucket, status, channel, priority
+             """, new { from, until, size, offset }, cancellationToken: ct));
+        return rows.Select(r => new StatisticsRow(r.Bucket, r.Status, r.Channel, r.Priority, r.Count)).ToList();
+    }
+
+    private sealed class RecordRow
+    {
+        public string MsgId { get; set; } = "";
+        public string BatchId { get; set; } = "";
+        public string SourceId { get; set; } = "";
+        public string ScheduleId { get; set; } = "";
+        public string ToAddr { get; set; } = "";
+        public string UserId { get; set; } = "";
+        public int Channel { get; set; }
+        public int Priority { get; set; }
+        public string TemplateId { get; set; } = "";
+        public string TemplateData { get; set; } = "{}";
+        public string Subject { get; set; } = "";
+        public string Body { get; set; } = "";
+        public int IsHtml { get; set; }
+        public string SignName { get; set; } = "";
+        public string ProviderTemplateId { get; set; } = "";
+        public int Status { get; set; }
+        public int Attempts { get; set; }
+        public int RetryCount { get; set; }
+        public string LastError { get; set; } = "";
+        public long NotBefore { get; set; }
+        public int Queued { get; set; }
+        public long CreateTime { get; set; }
+        public long ModifyTime { get; set; }
+        public long SentTime { get; set; }
+
+        public MessageRecord ToRecord() => new()
+        {
+            MsgId = MsgId, BatchId = BatchId, SourceId = SourceId, ScheduleId = ScheduleId, To = ToAddr, UserId = UserId,
+            Channel = Channel, Priority = Priority, TemplateId = TemplateId, TemplateData = TemplateData, Subject = Subject,
+            Body = Body, IsHtml = IsHtml != 0, SignName = SignName, ProviderTemplateId = ProviderTemplateId, Status = Status,
+            Attempts = Attempts, RetryCount = RetryCount, LastError = LastError, NotBefore = NotBefore,
+            CreateTime = CreateTime, ModifyTime = ModifyTime, SentTime = SentTime,
+        };
+    }
+
+    private sealed class AttemptRow
+    {
+        public string MsgId { get; set; } = "";
+        public int Attempt { get; set; }
+        public long At { get; set; }
+        public int Channel { get; set; }
+        public string Provider { get; set; } = "";
+        public int Outcome { get; set; }
+        public string Error { get; set; } = "";
+        public int DurationMs { get; set; }
+        public string Node { get; set; } = "";
+    }
+}

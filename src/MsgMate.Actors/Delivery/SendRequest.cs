@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Templates;
+using MsgMate.Actors.Users;
+
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>A send as the intake sees it, whatever route it came from (send_msg now, schedules later).</summary>
+/// <param name="To">Direct addresses, taken as the address for the channel in use.</param>
+/// <param name="Channels">With inline content: the channels to use (one record per recipient and channel).</param>
+/// <param name="Subject">Overrides the template's subject when not empty.</param>
+/// <param name="SendAtMs">Unix milliseconds; 0 or in the past = now.</param>
+public sealed record SendRequest(
+    string SourceId,
+    ImmutableArray<string> To,
+    ImmutableArray<string> UserIds,
+    ImmutableArray<string> Tags,
+    ImmutableArray<int> Channels,
+    string Subject,
+    int Priority,
+    string? TemplateId,
+    string? Content,
+    ImmutableSortedDictionary<string, string> TemplateData,
+    long SendAtMs,
+    string ScheduleId = "");
+
+/// <summary>What one channel of a send carries: rendered once, shared by every recipient.</summary>
+public sealed record ChannelContent(Channel Channel, string Subject, string Body, bool IsHtml, string SignName, string ProviderTemplateId);
+
+/// <summary>The pure rules of a send: shape, content per channel, which contact a user is reached at.</summary>
+public static partial class SendPlanner
+{
+    public const int MaxDirectRecipients = 1000;
+    public const int MaxUserIds = 10_000;
+    public const int MaxTags = 20;
+
+    public static string? ValidateShape(SendRequest r)
+    {
+        if (r.To.IsEmpty && r.UserIds.IsEmpty && r.Tags.IsEmpty)
+        {
+            return "give at least one recipient: to, user_ids or tags";
+        }
+        if (r.To.Length > MaxDirectRecipients) return $"to may list at most {MaxDirectRecipients} addresses";
+        if (r.UserIds.Length > MaxUserIds) return $"user_ids may list at most {MaxUserIds} ids";
+        if (r.Tags.Length > MaxTags) return $"tags may list at most {MaxTags} tags";
+        if (r.UserIds.FirstOrDefault(id => UserId.Validate(id) is not null) is { } badId) return $"user_ids: '{badId}' is not a valid user id";
+        if (r.Tags.Any(string.IsNullOrWhiteSpace)) return "tags must not contain empty values";
+        if (r.Priority is < MessagePriority.Low or > MessagePriority.High) return "priority must be 1 (low), 2 (medium) or 3 (high)";
+        var hasTemplate = !string.IsNullOrEmpty(r.TemplateId);
+        var hasContent = !string.IsNullOrEmpty(r.Content);
+        if (hasTemplate == hasContent) return "give either templateID or content";
+        if (hasContent && r.Channels.IsEmpty) return "channels is required with inline content";
+        if (r.Channels.FirstOrDefault(c => !KnownChannels.IsKnown(c)) is var bad and not 0) return $"channels: {bad} is not a channel ({KnownChannels.Range})";
+        if (r.Subject.Length > TemplateDecisions.MaxSubjectLength) return $"subject must be at most {TemplateDecisions.MaxSubjectLength} characters";
+        if (hasContent && r.Content!.Length > TemplateDecisions.MaxContentLength) return $"content must be at most {TemplateDecisions.MaxContentLength} characters";
+        return null;
+    }
+
+    /// <summary>
+    /// Renders the content for each channel of the send. With a template, the template's channel decides;
+    /// with inline content, <see cref="SendRequest.Channels"/>. A placeholder without a value is an error.
+    /// </summary>
+    public static (ImmutableArray<ChannelContent> Contents, Rejection? Rejection) PlanContent(SendRequest r, TemplateState? template)
+    {
+        IEnumerable<Channel> channels;
+        string subjectText, bodyText, signName = "", providerTemplateId = "";
+        if (template is not null)
+        {
+            if (!template.IsLive)
+            {
+                return (default, new Rejection(ResultCode.TemplateNotFound, $"template {template.TemplateId} not found"));
+            }
+            if (template.Status != TemplateStatus.Normal)
+            {
+                return (default, new Rejection(ResultCode.TemplateNotUsable, $"template {template.TemplateId} is not ready (status {template.Status})"));
+            }
+            channels = [(Channel)template.Draft.Channel];
+            subjectText = r.Subject.Length > 0 ? r.Subject : template.Draft.Subject;
+            bodyText = template.Draft.Content;
+            signName = template.Draft.SignName;
+            providerTemplateId = template.Draft.RelTemplateId;
+        }
+        else
+        {
+            var (_, parseError) = TemplateText.Parse(r.Content!);
+            if (parseError is not null)
+            {
+                return (default, Rejection.Invalid($"content: {parseError}"));
+            }
+            channels = r.Channels.Distinct().Select(c => (Channel)c);
+            subjectText = r.Subject;
+            bodyText = r.Content!;
+        }
+
+        var contents = ImmutableArray.CreateBuilder<ChannelContent>();
+        foreach (var channel in channels)
+        {
+            var html = channel == Channel.Email && LooksLikeHtml(bodyText);
+            var subject = TemplateText.Render(subjectText, r.TemplateData, htmlEncode: false);
+            var body = TemplateText.Render(bodyText, r.TemplateData, htmlEncode: html);
+            var missing = subject.Missing.AddRange(body.Missing).Distinct().ToList();
+            if (missing.Count > 0)
+            {
+                return (default, Rejection.Invalid($"templateData: missing template data for: {string.Join(", ", missing)}"));
+            }
+            contents.Add(new ChannelContent(channel, subject.Text!, body.Text!, html, signName, providerTemplateId));
+        }
+        return (contents.ToImmutable(), null);
+    }
+
+    /// <summary>The contact a user is reached at on a channel ("" when the user has none).</summary>
+    public static string AddressOf(Channel channel, UserProfile p) => channel switch
+    {
+        Channel.Email => p.Email,
+        Channel.Sms => p.Mobile,
+        Channel.Lark => p.LarkId,
+        Channel.DingTalk => p.DingtalkId,
+        Channel.WeCom => p.WechatId,
+        _ => "",
+    };
+
+    /// <summary>The wire name of the contact field a channel uses, for "user has no …" reasons.</summary>
+    public static string ContactField(Channel channel) => channel switch
+    {
+        Channel.Email => "email",
+        Channel.Sms => "mobile",
+        Channel.Lark => "lark_id",
+        Channel.DingTalk => "dingtalk_id",
+        Channel.WeCom => "wechat_id",
+        _ => "webhook URL (webhooks take direct `to` addresses only)",
+    };
+
+    /// <summary>Whether a direct address is usable on a channel; a message in words, or null.</summary>
+    public static string? ValidateAddress(Channel channel, string address)
+    {
+        if (address.Length == 0) return "an address in `to` is empty";
+        return channel switch
+        {
+            Channel.Email => UserValidation.ValidateEmail(address) is null ? null : "to: not a valid email address",
+            Channel.Sms => UserValidation.ValidateMobile(address) is null ? null : "to: not a valid mobile number",
+            Channel.Webhook => Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? null : "to: a webhook address must be an http(s) URL",
+            _ => address.Length <= UserValidation.MaxContactLength ? null : $"to: at most {UserValidation.MaxContactLength} characters",
+        };
+    }
+
+    private static bool LooksLikeHtml(string text) => HtmlTag().IsMatch(text);
+
+    [GeneratedRegex(@"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")]
+    private static partial Regex HtmlTag();
+}

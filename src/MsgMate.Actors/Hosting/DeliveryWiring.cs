@@ -1,0 +1,80 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MsgMate.Actors.Channels;
+using MsgMate.Actors.Channels.Email;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Queue;
+using MsgMate.Actors.Queue.Kafka;
+using MsgMate.Actors.Queue.Sql;
+
+namespace MsgMate.Actors.Hosting;
+
+/// <summary>Registry key of the outbox relay singleton (Kafka mode).</summary>
+public sealed class OutboxRelayActor;
+
+/// <summary>Registry key of this node's delivery streams.</summary>
+public sealed class DeliveryStreamsActor;
+
+/// <summary>Feature wiring of the delivery pipeline: intake, queue, channels, lanes.</summary>
+public static class DeliveryWiring
+{
+    /// <summary>Consecutive retryable failures after which a channel is backed off as a whole.</summary>
+    private const int TripAfter = 20;
+
+    public static IServiceCollection AddMsgMateDelivery(this IServiceCollection services, MsgMateOptions options)
+    {
+        services.AddSingleton(options.Delivery);
+        services.AddSingleton<RecordStore>();
+        services.AddSingleton<ChannelThrottle>();
+        services.AddSingleton<IntakeService>();
+        services.AddSingleton<Deliverer>();
+        if (options.Queue.SqlQueue)
+        {
+            services.AddSingleton<SqlDeliveryQueue>();
+            services.AddSingleton<IDeliveryQueue>(sp => sp.GetRequiredService<SqlDeliveryQueue>());
+            services.AddSingleton<IDeliverySignal>(sp => sp.GetRequiredService<SqlDeliveryQueue>());
+        }
+        else
+        {
+            services.AddSingleton(options.Kafka);
+            services.AddSingleton<IDeliveryQueue>(sp => new KafkaDeliveryQueue(sp.GetRequiredService<ActorSystem>(), options.Kafka));
+            services.AddSingleton<IDeliverySignal>(sp =>
+            {
+                var registry = sp.GetRequiredService<IActorRegistry>();
+                return new RelaySignal(() => registry.Get<OutboxRelayActor>());
+            });
+        }
+        services.AddSingleton(sp => new ChannelDirectory(
+            sp.GetRequiredService<ActorSystem>(),
+            [EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>())],
+            concurrency: Math.Max(1, options.Email.PoolSize),
+            tripAfter: TripAfter,
+            minBackoff: TimeSpan.FromSeconds(1),
+            maxBackoff: TimeSpan.FromSeconds(30)));
+        return services;
+    }
+
+    public static AkkaConfigurationBuilder AddDelivery(this AkkaConfigurationBuilder builder, MsgMateOptions options)
+    {
+        if (!options.Queue.SqlQueue)
+        {
+            builder.WithSingleton<OutboxRelayActor>(
+                "outbox-relay",
+                (_, _, resolver) => OutboxRelay.PropsFor(
+                    resolver.GetService<RecordStore>(), resolver.GetService<IDeliveryQueue>(), options.Delivery, resolver.GetService<TimeProvider>()),
+                new ClusterSingletonOptions(),
+                createProxyToo: true);
+        }
+        if (options.Delivery.Enabled)
+        {
+            builder.WithActors((system, registry, resolver) => registry.Register<DeliveryStreamsActor>(system.ActorOf(
+                DeliveryStreams.PropsFor(resolver.GetService<IDeliveryQueue>(), resolver.GetService<Deliverer>(), options.Delivery),
+                "delivery")));
+        }
+        return builder;
+    }
+}

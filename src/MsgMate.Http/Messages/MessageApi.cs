@@ -1,0 +1,254 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Delivery;
+using MsgMate.Http.Infrastructure;
+
+namespace MsgMate.Http.Messages;
+
+/// <summary>Sending and following messages: send_msg, records, cancel, resend, statistics. Validate, ask, map.</summary>
+public static class MessageApi
+{
+    private const int MaxHeaderValue = 128;
+
+    public static IEndpointRouteBuilder MapMessageApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/msg").WithTags("Messages");
+        group.MapPost("/send_msg", SendAsync)
+            .AcceptsJson<SendMsgRequest>().Produces<SendMsgResponse>()
+            .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key");
+        group.MapGet("/get_msg_record", GetRecordAsync).Produces<GetMsgRecordResponse>()
+            .WithSummary("A message record with its status, attempts and last error");
+        group.MapGet("/list_msg_records", ListRecordsAsync).Produces<RecordListResponse>()
+            .WithSummary("Records, newest first; filters msg_id, to, status, channel, priority, batch_id, source_id, schedule_id, start_time, end_time");
+        group.MapPost("/cancel", CancelAsync)
+            .AcceptsJson<MsgIdRequest>().Produces<Envelope>()
+            .WithSummary("Cancel a message not delivered yet (e.g. a future sendTimestamp)");
+        group.MapPost("/resend", ResendAsync)
+            .AcceptsJson<ResendRequest>().Produces<CountResponse>()
+            .WithSummary("Re-drive failed messages: one (msgID) or a whole batch (batchID)");
+        group.MapGet("/statistics", StatisticsAsync).Produces<StatisticsResponse>()
+            .WithSummary("Counts by status, channel and priority per hour or day (granularity) over start_time..end_time");
+        return app;
+    }
+
+    private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var (to, toError) = ParseTo(req.To);
+        var (data, dataError) = ParseTemplateData(req.TemplateData);
+        var sourceId = http.Headers["Source-Id"].ToString();
+        var idempotencyKey = http.Headers["Idempotency-Key"].ToString();
+        var invalid = toError ?? dataError
+            ?? (sourceId.Length > 64 ? "Source-Id must be at most 64 characters" : null)
+            ?? (idempotencyKey.Length > MaxHeaderValue ? $"Idempotency-Key must be at most {MaxHeaderValue} characters" : null)
+            ?? (req.SendTimestamp is < 0 ? "sendTimestamp must not be negative" : null);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+
+        var sendAt = req.SendTimestamp is { } ts and > 0 ? (ts < 100_000_000_000 ? ts * 1000 : ts) : 0;
+        var request = new SendRequest(
+            sourceId,
+            to,
+            [.. (req.UserIds ?? []).Select(u => u?.Trim() ?? "")],
+            [.. (req.Tags ?? []).Select(t => t?.Trim() ?? "")],
+            [.. req.Channels ?? []],
+            req.Subject ?? "",
+            req.Priority is null or 0 ? MessagePriority.Medium : req.Priority.Value,
+            string.IsNullOrWhiteSpace(req.TemplateId) ? null : req.TemplateId.Trim(),
+            string.IsNullOrEmpty(req.Content) ? null : req.Content,
+            data,
+            sendAt);
+        var answer = await intake.SubmitAsync(request, idempotencyKey.Length == 0 ? null : idempotencyKey, ct);
+        return answer.IsOk
+            ? Api.Ok(new SendMsgResponse(answer.MsgIds[0], answer.MsgIds, answer.BatchId, answer.Count, answer.Truncated))
+            : Api.Error(answer.Code, answer.Message);
+    }
+
+    private static async Task<IResult> GetRecordAsync(HttpRequest http, RecordStore records, MsgMateOptions options, CancellationToken ct)
+    {
+        var msgId = RequestReader.Query(http, "msgID");
+        if (msgId is null || msgId.Length > 64)
+        {
+            return Api.Invalid("msgID is required (at most 64 characters)");
+        }
+        var record = await records.GetAsync(msgId, ct);
+        if (record is null)
+        {
+            return Api.Error(ResultCode.MessageNotFound, $"message {msgId} not found");
+        }
+        var zone = options.Zone;
+        var attempts = (await records.AttemptsAsync(msgId, ct))
+            .Select(a => new AttemptDto(a.Attempt, RecordItemDto.Time(a.At, zone), a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node))
+            .ToList();
+        using var data = JsonDocument.Parse(record.TemplateData);
+        return Api.Ok(new GetMsgRecordResponse(
+            record.MsgId, record.To, record.Subject, record.TemplateId, data.RootElement.Clone(), record.Status, record.Channel,
+            record.Priority, record.RetryCount, record.RetryCount, record.Attempts, attempts, record.LastError, record.BatchId,
+            record.SourceId, record.ScheduleId, record.UserId, RecordItemDto.Time(record.NotBefore, zone),
+            record.SentTime == 0 ? "" : RecordItemDto.Time(record.SentTime, zone),
+            RecordItemDto.Time(record.CreateTime, zone), RecordItemDto.Time(record.ModifyTime, zone)));
+    }
+
+    private static async Task<IResult> ListRecordsAsync(HttpRequest http, RecordStore records, MsgMateOptions options, CancellationToken ct)
+    {
+        var (paging, pagingError) = RequestReader.Paging(http);
+        var (status, statusError) = RequestReader.QueryOptionalInt(http, "status");
+        var (channel, channelError) = RequestReader.QueryOptionalInt(http, "channel");
+        var (priority, priorityError) = RequestReader.QueryOptionalInt(http, "priority");
+        var (from, fromError) = QueryTime(http, "start_time", options.Zone);
+        var (until, untilError) = QueryTime(http, "end_time", options.Zone);
+        var error = pagingError ?? statusError ?? channelError ?? priorityError ?? fromError ?? untilError
+            ?? (status is null || MessageStatus.IsKnown(status.Value) ? null : Api.Invalid("status must be 1 pending, 2 sent, 3 failed, 4 retrying or 5 cancelled"))
+            ?? (channel is null || KnownChannels.IsKnown(channel.Value) ? null : Api.Invalid($"channel must be one of {KnownChannels.Range}"))
+            ?? (priority is null or >= 1 and <= 3 ? null : Api.Invalid("priority must be 1, 2 or 3"));
+        if (error is not null)
+        {
+            return error;
+        }
+        var page = await records.ListAsync(new RecordQuery(
+            paging, RequestReader.Query(http, "msg_id"), RequestReader.Query(http, "to"), status, channel, priority,
+            RequestReader.Query(http, "batch_id"), RequestReader.Query(http, "source_id"), RequestReader.Query(http, "schedule_id"),
+            from, until), ct);
+        return Api.Ok(new RecordListResponse(
+            page.Items.Select(r => RecordItemDto.From(r, options.Zone)).ToList(), page.Total, paging.Page, paging.PageSize));
+    }
+
+    private static async Task<IResult> CancelAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (string.IsNullOrWhiteSpace(req.MsgId))
+        {
+            return Api.Invalid("msgID is required");
+        }
+        if (await records.CancelAsync(req.MsgId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct))
+        {
+            return Api.Ok();
+        }
+        var record = await records.GetAsync(req.MsgId, ct);
+        return record is null
+            ? Api.Error(ResultCode.MessageNotFound, $"message {req.MsgId} not found")
+            : Api.Error(ResultCode.Conflict, $"message {req.MsgId} cannot be cancelled: it is already {StatusName(record.Status)}");
+    }
+
+    private static async Task<IResult> ResendAsync(
+        HttpRequest http, RecordStore records, IDeliverySignal signal, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var msgId = string.IsNullOrWhiteSpace(req.MsgId) ? null : req.MsgId;
+        var batchId = string.IsNullOrWhiteSpace(req.BatchId) ? null : req.BatchId;
+        if ((msgId is null) == (batchId is null))
+        {
+            return Api.Invalid("give either msgID or batchID");
+        }
+        var count = await records.ResendAsync(msgId, batchId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+        if (count == 0)
+        {
+            var known = msgId is not null
+                ? await records.GetAsync(msgId, ct) is not null
+                : (await records.ListAsync(new RecordQuery(new(1, 1), BatchId: batchId), ct)).Total > 0;
+            return known
+                ? Api.Error(ResultCode.Conflict, "nothing to resend: only failed messages can be re-driven")
+                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {msgId ?? batchId} not found");
+        }
+        signal.RecordsStored(0);
+        return Api.Ok(new CountResponse(count));
+    }
+
+    private static async Task<IResult> StatisticsAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var (from, fromError) = QueryTime(http, "start_time", options.Zone);
+        var (until, untilError) = QueryTime(http, "end_time", options.Zone);
+        var granularity = (RequestReader.Query(http, "granularity") ?? "hour").ToLowerInvariant();
+        var error = fromError ?? untilError ?? (granularity is "hour" or "day" ? null : Api.Invalid("granularity must be hour or day"));
+        if (error is not null)
+        {
+            return error;
+        }
+        var end = until ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var start = from ?? end - (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        if (start > end || end - start > (long)TimeSpan.FromDays(366).TotalMilliseconds)
+        {
+            return Api.Invalid("start_time must be before end_time, at most 366 days apart");
+        }
+        var offset = options.Zone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(end));
+        var rows = await records.StatisticsAsync(start, end + 1, granularity == "day", offset, ct);
+        var buckets = rows.Select(r => new StatisticsBucketDto(RecordItemDto.Time(r.Bucket, options.Zone), r.Status, r.Channel, r.Priority, r.Count)).ToList();
+        var byStatus = rows.GroupBy(r => StatusName(r.Status)).ToDictionary(g => g.Key, g => g.Sum(r => r.Count));
+        return Api.Ok(new StatisticsResponse(granularity, buckets, byStatus, rows.Sum(r => r.Count)));
+    }
+
+    private static (ImmutableArray<string> To, string? Error) ParseTo(JsonElement? to)
+    {
+        switch (to?.ValueKind)
+        {
+            case null or JsonValueKind.Null or JsonValueKind.Undefined:
+                return ([], null);
+            case JsonValueKind.String:
+                return ([.. to.Value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], null);
+            case JsonValueKind.Array when to.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
+                return ([.. to.Value.EnumerateArray().Select(e => e.GetString()!.Trim()).Where(a => a.Length > 0)], null);
+            default:
+                return ([], "to must be a string (addresses separated by commas) or a list of strings");
+        }
+    }
+
+    private static (ImmutableSortedDictionary<string, string> Data, string? Error) ParseTemplateData(Dictionary<string, JsonElement>? data)
+    {
+        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in data ?? [])
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    result[key] = value.GetString()!;
+                    break;
+                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                    result[key] = value.GetRawText();
+                    break;
+                default:
+                    return (ImmutableSortedDictionary<string, string>.Empty, $"templateData.{key} must be a string");
+            }
+        }
+        return (result.ToImmutable(), null);
+    }
+
+    private static (long? Value, IResult? Error) QueryTime(HttpRequest http, string name, TimeZoneInfo zone)
+    {
+        var raw = RequestReader.Query(http, name);
+        if (raw is null)
+        {
+            return (null, null);
+        }
+        return WireTime.TryParse(raw, zone, out var instant)
+            ? (instant.ToUnixTimeMilliseconds(), null)
+            : (null, Api.Invalid($"{name} must be \"YYYY-MM-DD HH:mm:ss\" or ISO 8601 with an offset"));
+    }
+
+    private static string StatusName(int status) => status switch
+    {
+        MessageStatus.Pending => "pending",
+        MessageStatus.Sent => "sent",
+        MessageStatus.Failed => "failed",
+        MessageStatus.Retrying => "retrying",
+        MessageStatus.Cancelled => "cancelled",
+        _ => status.ToString(),
+    };
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using MsgMate.Actors.Queue;
+using MsgMate.Kafka.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace MsgMate.Kafka.Tests;
+
+public sealed class PublishConsumeTests(KafkaMockFixture kafka, ITestOutputHelper output) : KafkaSpec(kafka, output)
+{
+    [Fact(DisplayName = "Jobs published to each lane come back from that lane with all their fields, and get committed")]
+    public async Task Publish_then_consume_every_lane()
+    {
+        var queue = NewQueue();
+        var lanes = new[] { QueueLane.High, QueueLane.Medium, QueueLane.Low, QueueLane.Retry };
+        var sent = lanes.SelectMany(lane => Jobs(lane, 250)).ToList();
+
+        await queue.PublishAsync(sent);
+
+        var pipelines = lanes.ToDictionary(lane => lane, lane => Run(queue, lane));
+        await Eventually(
+            () => pipelines.Values.All(p => p.Received.Count >= 250),
+            TimeSpan.FromSeconds(20),
+            () => string.Join(", ", pipelines.Select(p => $"{p.Key}: {p.Value.Received.Count}")));
+
+        foreach (var lane in lanes)
+        {
+            var expected = sent.Where(s => s.Lane == lane).Select(s => s.Job).OrderBy(j => j.MsgId).ToList();
+            var got = pipelines[lane].Jobs.OrderBy(j => j.MsgId).ToList();
+            Assert.Equal(expected, got);
+            Assert.All(pipelines[lane].Received, r => Assert.Equal(lane, ((Actors.Queue.Kafka.KafkaCommittableOffset)r.Offset).Lane));
+        }
+
+        // Everything processed is committed once the committer has flushed: the group is at the end of each topic.
+        await Eventually(
+            () => lanes.All(lane => CommittedOffsets(queue.Options.TopicFor(lane)).SequenceEqual(EndOffsets(queue.Options.TopicFor(lane)))),
+            TimeSpan.FromSeconds(10),
+            () => string.Join("; ", lanes.Select(lane =>
+                $"{lane}: committed [{string.Join(",", CommittedOffsets(queue.Options.TopicFor(lane)))}] end [{string.Join(",", EndOffsets(queue.Options.TopicFor(lane)))}]")));
+
+        await Task.WhenAll(pipelines.Values.Select(p => p.DrainAsync()));
+        Assert.All(pipelines.Values, p => Assert.True(p.Control.IsShutdown.IsCompleted));
+    }
+
+    [Fact(DisplayName = "An empty publish completes at once; an unknown topic fails the publish instead of hanging")]
+    public async Task Publish_edge_cases()
+    {
+        var queue = NewQueue(o =>
+        {
+            o.LowTopic = $"{Prefix}.does-not-exist";
+            o.DeliveryTimeout = TimeSpan.FromSeconds(2);
+        });
+        await queue.PublishAsync([]);
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<Actors.Queue.Kafka.KafkaPublishException>(() => queue.PublishAsync(Jobs(QueueLane.Low, 3)));
+        Assert.Equal(3, error.Failures.Count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
+    [Fact(DisplayName = "Throughput: 20,000 jobs published and consumed with commits (numbers in the test output)")]
+    public async Task Throughput()
+    {
+        const int count = 20_000;
+        var queue = NewQueue(o =>
+        {
+            o.MaxPollBatch = 500;
+            o.CommitBatchSize = 1000;
+        });
+        var jobs = Jobs(QueueLane.High, count, "tp");
+
+        // Warm-up: connection, metadata, idempotent producer id.
+        await queue.PublishAsync(Jobs(QueueLane.Medium, 10, "warm"));
+
+        var clock = Stopwatch.StartNew();
+        await queue.PublishAsync(jobs);
+        var publish = clock.Elapsed;
+
+        clock.Restart();
+        var pipeline = Run(queue, QueueLane.High, parallelism: 8);
+        await Eventually(() => pipeline.Received.Count >= count, TimeSpan.FromSeconds(30), () => $"received {pipeline.Received.Count}");
+        var consume = clock.Elapsed;
+        await pipeline.DrainAsync();
+
+        Assert.Equal(count, pipeline.Ids.Count);
+        TestOutput.WriteLine($"publish: {count} jobs in {publish.TotalMilliseconds:F0} ms = {count / publish.TotalSeconds:F0}/s (acks=all, idempotent)");
+        TestOutput.WriteLine($"consume+commit: {count} jobs in {consume.TotalMilliseconds:F0} ms = {count / consume.TotalSeconds:F0}/s (including the group join)");
+        TestOutput.WriteLine($"consumer: {pipeline.Control.Stats}");
+    }
+}
