@@ -52,8 +52,7 @@ public sealed class ConsumerGroupTests(KafkaMockFixture kafka, ITestOutputHelper
         // b drained (committed everything it finished) before leaving: nothing needs redelivering.
         Assert.InRange(duplicates, 0, 0);
 
-        await Eventually(() => CommittedOffsets(queue.Options.MediumTopic).SequenceEqual(EndOffsets(queue.Options.MediumTopic)),
-            TimeSpan.FromSeconds(10), () => "group not at the end of the topic");
+        await CommittedToEnd(queue.Options, QueueLane.Medium, TimeSpan.FromSeconds(10));
         await a.DrainAsync();
     }
 }

@@ -46,8 +46,9 @@ public sealed class SmtpFailureClassificationTests : IAsyncLifetime
         Assert.Equal(SendResult.Sent, third.Result);
         var mail = Assert.Single(await _smtp.WaitForMessagesAsync(1, Patience));
         Assert.Equal(["alice@example.com"], mail.Recipients);
-        // A refusal is an answer, not a broken connection: no reconnect, no new login.
+        // A refusal is an answer, not a broken connection: MailKit resets the transaction; no reconnect, no new login.
         Assert.Equal(1, _smtp.ConnectionCount);
+        Assert.Equal(2, _smtp.Commands.Count(c => c.Verb == "RSET" && c.ConnectionId == 1));
     }
 
     [Fact(DisplayName = "550 at RCPT is permanent, and the error names neither the address nor the content")]
@@ -80,6 +81,7 @@ public sealed class SmtpFailureClassificationTests : IAsyncLifetime
         Assert.StartsWith("SMTP 554 on DATA", rejected.Error);
         Assert.Equal(SendResult.Sent, next.Result);
         Assert.Equal(1, _smtp.ConnectionCount);
+        Assert.Contains(_smtp.Commands, c => c.Verb == "RSET" && c.ConnectionId == 1);
     }
 
     [Fact(DisplayName = "A refused connection (closed port) is retryable")]

@@ -62,8 +62,10 @@ public abstract class KafkaSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
             RetryTopic = $"{Prefix}.retry",
             GroupId = GroupId,
             ClientId = Prefix,
-            SessionTimeout = TimeSpan.FromSeconds(6),
-            HeartbeatInterval = TimeSpan.FromSeconds(1),
+            // The mock lets every rebalance of a running group take session.timeout - 1 s (it does not end the
+            // join phase early when all members are back); a shorter session keeps the tests quick.
+            SessionTimeout = TimeSpan.FromSeconds(3),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(500),
             IdlePollInterval = TimeSpan.FromMilliseconds(50),
             PollTimeout = TimeSpan.FromMilliseconds(20),
             MaxPollBatch = 100,
@@ -126,24 +128,24 @@ public abstract class KafkaSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
         }
     }
 
-    /// <summary>The group's committed offsets (next offset to read) per partition of a topic; -1 where none.</summary>
-    protected long[] CommittedOffsets(string topic, string? groupId = null)
+    /// <summary>The lane group's committed offsets (next offset to read) per partition; -1 where none.</summary>
+    protected long[] CommittedOffsets(KafkaQueueOptions options, QueueLane lane)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
             BootstrapServers = Kafka.BootstrapServers,
-            GroupId = groupId ?? GroupId,
+            GroupId = options.GroupIdFor(lane),
             EnableAutoCommit = false,
         }).Build();
-        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p));
+        var partitions = Enumerable.Range(0, Partitions).Select(p => new TopicPartition(options.TopicFor(lane), p));
         return consumer.Committed(partitions, TimeSpan.FromSeconds(10))
             .OrderBy(o => o.Partition.Value)
             .Select(o => o.Offset.Value)
             .ToArray();
     }
 
-    /// <summary>The end offsets (high watermarks) per partition of a topic.</summary>
-    protected long[] EndOffsets(string topic)
+    /// <summary>The end offsets (high watermarks) per partition of a lane's topic.</summary>
+    protected long[] EndOffsets(KafkaQueueOptions options, QueueLane lane)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
@@ -151,9 +153,16 @@ public abstract class KafkaSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
             GroupId = "watermarks",
         }).Build();
         return Enumerable.Range(0, Partitions)
-            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(options.TopicFor(lane), p), TimeSpan.FromSeconds(10)).High.Value)
             .ToArray();
     }
+
+    /// <summary>Waits until the lane's group has committed up to the end of every partition.</summary>
+    protected async Task CommittedToEnd(KafkaQueueOptions options, QueueLane lane, TimeSpan within) =>
+        await Eventually(
+            () => CommittedOffsets(options, lane).SequenceEqual(EndOffsets(options, lane)),
+            within,
+            () => $"{lane}: committed [{string.Join(",", CommittedOffsets(options, lane))}] end [{string.Join(",", EndOffsets(options, lane))}]");
 
     public Task InitializeAsync() => Task.CompletedTask;
 

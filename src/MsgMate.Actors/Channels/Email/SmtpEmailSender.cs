@@ -53,7 +53,7 @@ public sealed partial class SmtpEmailSender : IChannelSender, IAsyncDisposable
         _from = options.SenderMailbox(fallbackAddress: "");
         _log = logger ?? NullLogger<SmtpEmailSender>.Instance;
         _time = time ?? TimeProvider.System;
-        _slots = new SemaphoreSlim(1000, 1000);
+        _slots = new SemaphoreSlim(options.PoolSize, options.PoolSize);
         Provider = $"smtp:{options.Host.Trim()}";
     }
 

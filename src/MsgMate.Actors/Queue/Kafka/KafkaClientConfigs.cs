@@ -32,7 +32,7 @@ internal static class KafkaClientConfigs
         var config = new ConsumerConfig
         {
             BootstrapServers = options.BootstrapServers,
-            GroupId = options.GroupId,
+            GroupId = options.GroupIdFor(lane),
             ClientId = $"{options.ClientId}-{lane.ToString().ToLowerInvariant()}-{Interlocked.Increment(ref _clientCounter)}",
             // Offsets are committed explicitly, only after the record is final (DESIGN.md §3).
             EnableAutoCommit = false,

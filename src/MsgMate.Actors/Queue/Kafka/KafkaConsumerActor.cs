@@ -198,7 +198,7 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
                 .Build();
             _consumer.Subscribe(_topic);
             Timers.StartPeriodicTimer(nameof(IdleTick), IdleTick.Instance, _options.IdlePollInterval);
-            _log.Info("Kafka consumer {0} joined group {1} for {2}", _consumer.Name, _options.GroupId, _topic);
+            _log.Info("Kafka consumer {0} joined group {1} for {2}", _consumer.Name, _options.GroupIdFor(_lane), _topic);
         }
         catch (Exception e)
         {

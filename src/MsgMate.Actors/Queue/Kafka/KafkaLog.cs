@@ -16,10 +16,11 @@ internal static class KafkaLog
         }
         switch (message.Level)
         {
-            case SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error:
+            case SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical:
                 log.Error("librdkafka {0} [{1}] {2}", message.Name, message.Facility, message.Message);
                 break;
-            case SyslogLevel.Warning:
+            // librdkafka logs every failed connection attempt at level 3 while it retries by itself: a warning.
+            case SyslogLevel.Error or SyslogLevel.Warning:
                 log.Warning("librdkafka {0} [{1}] {2}", message.Name, message.Facility, message.Message);
                 break;
             case SyslogLevel.Notice or SyslogLevel.Info:
@@ -37,14 +38,19 @@ internal static class KafkaLog
         {
             return;
         }
-        // Most client errors are transient (broker down, all brokers down) and librdkafka recovers by itself.
+        // Most client errors are transient and librdkafka recovers by itself; the log callback has already
+        // reported each failed connection, so only the state of the whole cluster is worth a warning here.
         if (error.IsFatal)
         {
             log.Error("Kafka {0}: fatal error {1}: {2}", client, error.Code, error.Reason);
         }
+        else if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            log.Warning("Kafka {0}: all brokers down: {1}", client, error.Reason);
+        }
         else
         {
-            log.Warning("Kafka {0}: {1}: {2}", client, error.Code, error.Reason);
+            log.Debug("Kafka {0}: {1}: {2}", client, error.Code, error.Reason);
         }
     }
 }

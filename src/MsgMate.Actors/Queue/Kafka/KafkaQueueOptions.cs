@@ -19,7 +19,14 @@ public sealed class KafkaQueueOptions
 
     public string RetryTopic { get; set; } = "msgmate.retry";
 
-    /// <summary>Consumer group of the delivery streams; every node joins it and the partitions are shared.</summary>
+    /// <summary>
+    /// Base name of the consumer groups: each lane has its own group, <c>{GroupId}.{lane}</c> (see
+    /// <see cref="GroupIdFor"/>), which every node joins; the lane's partitions are shared among its members.
+    /// </summary>
+    /// <remarks>
+    /// One group per lane keeps the lanes independent: a member joining or leaving the low lane does not make the
+    /// high lane's members stop and rejoin (a rebalance involves every member of the group).
+    /// </remarks>
     public string GroupId { get; set; } = "msgmate-delivery";
 
     /// <summary>Prefix of the client ids (the lane and a counter are appended); shows up in broker logs and metrics.</summary>
@@ -103,6 +110,9 @@ public sealed class KafkaQueueOptions
         QueueLane.Retry => RetryTopic,
         _ => throw new ArgumentOutOfRangeException(nameof(lane), lane, "unknown lane"),
     };
+
+    /// <summary>The consumer group of a lane: <c>msgmate-delivery.high</c>, …</summary>
+    public string GroupIdFor(QueueLane lane) => $"{GroupId}.{lane.ToString().ToLowerInvariant()}";
 
     /// <summary>All four lanes with their topics.</summary>
     public IEnumerable<(QueueLane Lane, string Topic)> LaneTopics() =>
