@@ -48,9 +48,11 @@ public static class DeliveryWiring
                 return new RelaySignal(() => registry.Get<OutboxRelayActor>());
             });
         }
+        // Senders are container singletons: the container disposes them at shutdown (SMTP says QUIT).
+        services.AddSingleton<IChannelSender>(sp => EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new ChannelDirectory(
             sp.GetRequiredService<ActorSystem>(),
-            [EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>())],
+            sp.GetServices<IChannelSender>(),
             concurrency: Math.Max(1, options.Email.PoolSize),
             tripAfter: TripAfter,
             minBackoff: TimeSpan.FromSeconds(1),
