@@ -255,6 +255,47 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Contains("not configured", record.GetProperty("last_error").GetString());
     }
 
+    [Fact(DisplayName = "Webhook: the exact JSON is POSTed to the URL; a 503 is retried, a 200 delivers")]
+    public async Task Webhook()
+    {
+        var port = NodeProcess.FreePort();
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
+        listener.Start();
+        var received = new List<(string Method, string ContentType, JsonElement Body)>();
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var context = await listener.GetContextAsync();
+                using var reader = new StreamReader(context.Request.InputStream);
+                using var doc = JsonDocument.Parse(await reader.ReadToEndAsync());
+                received.Add((context.Request.HttpMethod, context.Request.ContentType ?? "", doc.RootElement.Clone()));
+                context.Response.StatusCode = i == 0 ? 503 : 200;
+                context.Response.Close();
+            }
+        });
+
+        var id = (await Node.PostAsync("/msg/send_msg", new
+        {
+            to = $"http://127.0.0.1:{port}/hook/in", channels = new[] { 6 }, subject = "S", content = "hook {{x}}", templateData = new { x = "1" },
+        })).ShouldSucceed()["msgID"].GetString()!;
+        var record = await WaitForStatusAsync(id, 2);
+        await serving.WaitAsync(Patience);
+
+        Assert.Equal(2, record.GetProperty("attempt_count").GetInt32());
+        Assert.Contains("503", record.GetProperty("attempts")[0].GetProperty("error").GetString());
+        Assert.All(received, r =>
+        {
+            Assert.Equal("POST", r.Method);
+            Assert.StartsWith("application/json", r.ContentType);
+            Assert.Equal(id, r.Body.GetProperty("msgID").GetString());
+            Assert.Equal("S", r.Body.GetProperty("subject").GetString());
+            Assert.Equal("hook 1", r.Body.GetProperty("content").GetString());
+            Assert.Equal("1", r.Body.GetProperty("templateData").GetProperty("x").GetString());
+        });
+    }
+
     [Fact(DisplayName = "Statistics count the records by status, channel and priority per hour")]
     public async Task Statistics()
     {

@@ -8,13 +8,16 @@ public sealed class ChannelDirectory
 {
     private readonly Dictionary<Channel, IActorRef> _channels;
 
-    public ChannelDirectory(ActorSystem system, IEnumerable<IChannelSender> senders, int concurrency, int tripAfter, TimeSpan minBackoff, TimeSpan maxBackoff)
+    /// <param name="concurrency">How many sends of a channel may be under way at once.</param>
+    public ChannelDirectory(
+        ActorSystem system, IEnumerable<IChannelSender> senders, Func<Channel, int> concurrency, int tripAfter, TimeSpan minBackoff, TimeSpan maxBackoff)
     {
         var configured = senders.ToDictionary(s => s.Channel);
         _channels = Enum.GetValues<Channel>().ToDictionary(
             c => c,
             c => system.ActorOf(
-                ChannelWorker.SupervisedProps(configured.GetValueOrDefault(c) ?? new NotConfiguredSender(c), concurrency, tripAfter, minBackoff, maxBackoff),
+                ChannelWorker.SupervisedProps(
+                    configured.GetValueOrDefault(c) ?? new NotConfiguredSender(c), Math.Max(1, concurrency(c)), tripAfter, minBackoff, maxBackoff),
                 $"channel-{c.ToString().ToLowerInvariant()}"));
     }
 

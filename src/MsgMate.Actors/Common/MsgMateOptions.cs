@@ -37,6 +37,8 @@ public sealed class MsgMateOptions
 
     public EmailOptions Email { get; set; } = new();
 
+    public Channels.Webhook.WebhookOptions Webhook { get; set; } = new();
+
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Channels;
 using MsgMate.Actors.Channels.Email;
+using MsgMate.Actors.Channels.Webhook;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 using MsgMate.Actors.Queue;
@@ -50,10 +51,16 @@ public static class DeliveryWiring
         }
         // Senders are container singletons: the container disposes them at shutdown (SMTP says QUIT).
         services.AddSingleton<IChannelSender>(sp => EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<IChannelSender>(_ => new WebhookSender(options.Webhook));
         services.AddSingleton(sp => new ChannelDirectory(
             sp.GetRequiredService<ActorSystem>(),
             sp.GetServices<IChannelSender>(),
-            concurrency: Math.Max(1, options.Email.PoolSize),
+            concurrency: channel => channel switch
+            {
+                Channel.Email => options.Email.PoolSize,
+                Channel.Webhook => options.Webhook.MaxConnectionsPerHost,
+                _ => 4,
+            },
             tripAfter: TripAfter,
             minBackoff: TimeSpan.FromSeconds(1),
             maxBackoff: TimeSpan.FromSeconds(30)));
