@@ -77,3 +77,21 @@ public sealed class CrashOnSqlQueue(ITestOutputHelper output) : CrashTests(outpu
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
         Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((new Dictionary<string, string?> { ["MsgMate:Queue:SqlQueue"] = "true" }, null));
 }
+
+public sealed class CrashOnKafka(ITestOutputHelper output) : CrashTests(output)
+{
+    protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync()
+    {
+        var broker = KafkaOnSqlite.StartBroker();
+        return Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((KafkaOnSqlite.KafkaSettings(broker.BootstrapServers), new Disposer(broker)));
+    }
+
+    private sealed class Disposer(IDisposable inner) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            inner.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

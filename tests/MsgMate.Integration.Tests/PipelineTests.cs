@@ -314,3 +314,5 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
 public sealed class PipelineOnSqlQueueSqlite(SqlQueueOnSqlite fixture) : PipelineTests<SqlQueueOnSqlite>(fixture);
 
 public sealed class PipelineOnSqlQueuePostgres(SqlQueueOnPostgres fixture) : PipelineTests<SqlQueueOnPostgres>(fixture);
+
+public sealed class PipelineOnKafka(KafkaOnSqlite fixture) : PipelineTests<KafkaOnSqlite>(fixture);

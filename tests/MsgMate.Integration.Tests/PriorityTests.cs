@@ -48,3 +48,5 @@ public abstract class PriorityTests<TFixture>(TFixture fixture) : IClassFixture<
 }
 
 public sealed class PriorityOnSqlQueueSqlite(SqlQueueOnSqlite fixture) : PriorityTests<SqlQueueOnSqlite>(fixture);
+
+public sealed class PriorityOnKafka(KafkaOnSqlite fixture) : PriorityTests<KafkaOnSqlite>(fixture);

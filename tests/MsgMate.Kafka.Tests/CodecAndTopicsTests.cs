@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using MsgMate.Actors.Queue;
 using MsgMate.Actors.Queue.Kafka;
 using MsgMate.Kafka.Tests.Infrastructure;
@@ -45,5 +46,39 @@ public sealed class CodecAndTopicsTests(KafkaMockFixture kafka, ITestOutputHelpe
         Assert.Equal("msgmate-delivery.low", options.GroupIdFor(QueueLane.Low));
         Assert.Throws<ArgumentException>(() => new KafkaQueueOptions { MediumTopic = "msgmate.high" }.Validate());
         Assert.Throws<ArgumentException>(() => new KafkaQueueOptions { BootstrapServers = "" }.Validate());
+    }
+
+    [Fact(DisplayName = "Options bind from configuration (times, client properties) and an environment variable wins")]
+    public void Options_bind_and_environment_wins()
+    {
+        const string variable = "MsgMate__Kafka__BootstrapServers";
+        Environment.SetEnvironmentVariable(variable, "kafka-0:9092,kafka-1:9092");
+        try
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["MsgMate:Kafka:BootstrapServers"] = "localhost:9092",
+                    ["MsgMate:Kafka:HighTopic"] = "prod.high",
+                    ["MsgMate:Kafka:SessionTimeout"] = "00:00:10",
+                    ["MsgMate:Kafka:MaxPollBatch"] = "64",
+                    ["MsgMate:Kafka:ClientProperties:security.protocol"] = "SASL_SSL",
+                })
+                .AddEnvironmentVariables()
+                .Build();
+            var options = configuration.GetSection(KafkaQueueOptions.Section).Get<KafkaQueueOptions>()!;
+
+            Assert.Equal("kafka-0:9092,kafka-1:9092", options.BootstrapServers);
+            Assert.Equal("prod.high", options.HighTopic);
+            Assert.Equal("msgmate.low", options.LowTopic);
+            Assert.Equal(TimeSpan.FromSeconds(10), options.SessionTimeout);
+            Assert.Equal(64, options.MaxPollBatch);
+            Assert.Equal("SASL_SSL", options.ClientProperties["security.protocol"]);
+            options.Validate();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
     }
 }

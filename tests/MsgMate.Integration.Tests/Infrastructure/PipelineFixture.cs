@@ -54,3 +54,32 @@ public abstract class PipelineFixture(Db db, bool sqlQueue) : IAsyncLifetime
 public sealed class SqlQueueOnSqlite() : PipelineFixture(Db.Sqlite, sqlQueue: true);
 
 public sealed class SqlQueueOnPostgres() : PipelineFixture(Db.PostgreSql, sqlQueue: true);
+
+/// <summary>The Kafka path: librdkafka's mock cluster (the real Kafka protocol on loopback) in the test process.</summary>
+public sealed class KafkaOnSqlite() : PipelineFixture(Db.Sqlite, sqlQueue: false)
+{
+    private MsgMate.KafkaMock.KafkaMockCluster? _kafka;
+
+    public static MsgMate.KafkaMock.KafkaMockCluster StartBroker() =>
+        MsgMate.KafkaMock.KafkaMockCluster.Start(topics: ["msgmate.high", "msgmate.medium", "msgmate.low", "msgmate.retry"], partitions: 3);
+
+    public static Dictionary<string, string?> KafkaSettings(string bootstrapServers) => new()
+    {
+        ["MsgMate:Queue:SqlQueue"] = "false",
+        ["MsgMate:Kafka:BootstrapServers"] = bootstrapServers,
+        ["MsgMate:Kafka:GroupId"] = $"msgmate-{Guid.NewGuid():N}",
+        ["MsgMate:Kafka:CreateTopicsIfMissing"] = "false",
+    };
+
+    protected override Task<Dictionary<string, string?>> QueueSettingsAsync()
+    {
+        _kafka = StartBroker();
+        return Task.FromResult(KafkaSettings(_kafka.BootstrapServers));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _kafka?.Dispose();
+    }
+}

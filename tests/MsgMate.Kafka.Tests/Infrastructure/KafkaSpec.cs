@@ -67,6 +67,7 @@ public abstract class KafkaSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
             SessionTimeout = TimeSpan.FromSeconds(3),
             HeartbeatInterval = TimeSpan.FromMilliseconds(500),
             IdlePollInterval = TimeSpan.FromMilliseconds(50),
+            PauseAfter = TimeSpan.FromMilliseconds(300),
             PollTimeout = TimeSpan.FromMilliseconds(20),
             MaxPollBatch = 100,
             CommitBatchSize = 100,

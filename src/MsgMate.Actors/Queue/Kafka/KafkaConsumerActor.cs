@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -12,9 +13,10 @@ namespace MsgMate.Actors.Queue.Kafka;
 /// commits, rebalance callbacks and close all run on this actor's thread (its own, by default), so the client
 /// is never used concurrently.
 /// <list type="bullet">
-/// <item>Polling follows demand: the source asks for n records, the actor polls at most n. Without demand the
-/// assigned partitions are paused and the actor still polls every <see cref="KafkaQueueOptions.IdlePollInterval"/>,
-/// so rebalances are served and the member stays in the group however slow the downstream is.</item>
+/// <item>Polling follows demand: the source asks for n records, the actor polls at most n. After
+/// <see cref="KafkaQueueOptions.PauseAfter"/> without demand the assigned partitions are paused and the actor polls
+/// every <see cref="KafkaQueueOptions.IdlePollInterval"/>, so rebalances are served and the member stays in the
+/// group however slow the downstream is.</item>
 /// <item>Each assignment of a partition gets an epoch; an offset read under another epoch (the partition was
 /// revoked since) is never committed: the new owner redelivers the record instead.</item>
 /// <item>Commits are <c>offset + 1</c> per partition, only increasing, only of assigned partitions. A failed
@@ -31,11 +33,14 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
     /// <summary>Source → actor: the source can take <paramref name="Count"/> more records.</summary>
     public sealed record RequestMessages(int Count);
 
-    /// <summary>Actor → source: records polled against earlier demand, in partition order.</summary>
-    public sealed record Messages(IReadOnlyList<CommittableJob> Jobs);
+    /// <summary>
+    /// Actor → source: records polled against earlier demand, in partition order. One that arrives after the source
+    /// stopped is harmless (never committed, so redelivered): not logged as a dead letter.
+    /// </summary>
+    public sealed record Messages(IReadOnlyList<CommittableJob> Jobs) : IDeadLetterSuppression;
 
     /// <summary>Actor → source: drop what is buffered from these partitions (they belong to another member now).</summary>
-    public sealed record PartitionsRevoked(IReadOnlyCollection<TopicPartition> Partitions);
+    public sealed record PartitionsRevoked(IReadOnlyCollection<TopicPartition> Partitions) : IDeadLetterSuppression;
 
     /// <summary>Actor → source: the consumer failed for good; the source fails with the cause.</summary>
     public sealed record ConsumerFailed(Exception Cause);
@@ -106,7 +111,7 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private sealed record ClientError(Error Error);
+    private sealed record ClientError(Error Error) : IDeadLetterSuppression;
 
     // --- state --------------------------------------------------------------------------------------------
 
@@ -133,6 +138,7 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
     private IConsumer<string, byte[]>? _consumer;
     private long _epochCounter;
     private int _demand;
+    private long _demandGoneAt = Stopwatch.GetTimestamp();
     private bool _pollScheduled;
     private bool _fetching = true;
     private bool _paused;
@@ -268,20 +274,25 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
         if (batch.Count > 0)
         {
-            _demand -= batch.Count;
+            TakeDemand(batch.Count);
             _source.Tell(new Messages(batch));
         }
         SchedulePoll();
     }
 
     /// <summary>
-    /// Without demand: pause the partitions (librdkafka then stops fetching and discards what it prefetched; it
-    /// fetches again from the consumed position on resume) and poll without waiting, to serve rebalance callbacks
-    /// and stay a live member of the group.
+    /// Without demand for <see cref="KafkaQueueOptions.PauseAfter"/>: pause the partitions (librdkafka then stops
+    /// fetching and discards what it prefetched; it fetches again from the consumed position on resume) and poll
+    /// without waiting, to serve rebalance callbacks and stay a live member of the group. A shorter lull is
+    /// just not polled: pausing and resuming at every gap between two requests would stall the stream.
     /// </summary>
     private void OnIdleTick()
     {
         if (_consumer is null || (_fetching && _demand > 0))
+        {
+            return;
+        }
+        if (!_paused && _fetching && Stopwatch.GetElapsedTime(_demandGoneAt) < _options.PauseAfter)
         {
             return;
         }
@@ -292,7 +303,7 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
         var stragglers = new List<CommittableJob>();
         ConsumeResult<string, byte[]>? result;
-        while ((result = Consume(TimeSpan.Zero)) is not null)
+        while (stragglers.Count < _options.MaxPollBatch && (result = Consume(TimeSpan.Zero)) is not null)
         {
             Accept(result, stragglers);
         }
@@ -358,8 +369,17 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         {
             batch.Add(_held.Dequeue());
         }
-        _demand -= batch.Count;
+        TakeDemand(batch.Count);
         _source.Tell(new Messages(batch));
+    }
+
+    private void TakeDemand(int delivered)
+    {
+        _demand -= delivered;
+        if (_demand <= 0)
+        {
+            _demandGoneAt = Stopwatch.GetTimestamp();
+        }
     }
 
     private void OnStopFetching()

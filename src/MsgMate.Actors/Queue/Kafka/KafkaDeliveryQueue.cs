@@ -114,14 +114,12 @@ public sealed class KafkaDeliveryQueue : IDeliveryQueue, IAsyncDisposable
             var (control, completion) = (kv.Key, kv.Value);
             try
             {
-                if (completion is null)
-                {
-                    await control.ShutdownAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    await control.DrainAndShutdownAsync(completion).ConfigureAwait(false);
-                }
+                var drained = completion is null ? control.ShutdownAsync() : control.DrainAndShutdownAsync(completion);
+                await drained.WaitAsync(_options.DrainTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _log.Warning("Kafka consumer of lane {0} not drained within {1}; left behind", control.Lane, _options.DrainTimeout);
             }
             catch (Exception e)
             {

@@ -45,6 +45,14 @@ public sealed class KafkaQueueOptions
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
+    /// How long the source may go without demand before the consumer pauses its partitions (and from then on only
+    /// polls every <see cref="IdlePollInterval"/>). Until then it simply does not poll. Resuming costs librdkafka a
+    /// new fetch (about half a second to a second here), so a short lull must not pause; a downstream that takes
+    /// longer than this to use half the source's buffer has the other half to cover the resume.
+    /// </summary>
+    public TimeSpan PauseAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How long one poll may block the consumer's dedicated thread when demand is waiting but no message is ready.
     /// Commits wait at most this long for the actor.
     /// </summary>
@@ -70,6 +78,13 @@ public sealed class KafkaQueueOptions
     /// group this long so that in-flight elements can still commit, then closes (unless drained sooner).
     /// </summary>
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Upper bound on draining one consumer at shutdown (<see cref="KafkaDeliveryQueue.DisposeAsync"/>, coordinated
+    /// shutdown): waiting for its stream, then closing. After it the queue stops waiting; what was not committed is
+    /// redelivered to another member.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Upper bound on <c>Close()</c> (leave the group, final commits); a hung close is abandoned after it.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(10);
