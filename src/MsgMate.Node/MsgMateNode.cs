@@ -57,6 +57,7 @@ public static class MsgMateNode
                 .WithMsgMatePersistence(services.GetRequiredService<SqlDatabase>())
                 .AddUsers(options)
                 .AddTemplates(options)
+                .AddSchedules(options)
                 .AddDelivery(options);
             if (cluster.SeedNodes.Length == 0)
             {
@@ -64,6 +65,11 @@ public static class MsgMateNode
                 akka.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
             }
         });
+
+        if (!options.Queue.SqlQueue)
+        {
+            builder.Services.AddHostedService<KafkaTopicsInitializer>();
+        }
 
         var app = builder.Build();
         app.MapHealthChecks("/healthz");

@@ -24,6 +24,9 @@ public enum ResultCode
     /// <summary>Not a Go code: no message record with that id.</summary>
     MessageNotFound = 8050,
 
+    /// <summary>Not a Go code: no schedule with that id.</summary>
+    ScheduleNotFound = 8051,
+
     UserExists = 9001,
     UserNotFound = 9002,
     UpdateFailed = 9003,

@@ -57,12 +57,7 @@ public sealed class IntakeService
 
     public async Task<SendAnswer> SubmitAsync(SendRequest request, string? idempotencyKey, CancellationToken ct = default)
     {
-        var shapeError = SendPlanner.ValidateShape(request);
-        if (shapeError is not null)
-        {
-            return SendAnswer.Fail(ResultCode.InvalidArgument, shapeError);
-        }
-
+        // A repeat is answered before anything else is checked: what was accepted once stays accepted.
         string? requestHash = null;
         if (idempotencyKey is not null)
         {
@@ -76,30 +71,13 @@ public sealed class IntakeService
             }
         }
 
-        TemplateState? template = null;
-        if (!string.IsNullOrEmpty(request.TemplateId))
+        var checkedSend = await CheckAsync(request, ct);
+        if (checkedSend.Rejection is not null)
         {
-            var reply = await _templates.SendAsync(new TemplateCommands.Get(request.TemplateId), ct);
-            if (!reply.IsOk)
-            {
-                return SendAnswer.Fail(reply.Code, reply.Message);
-            }
-            template = reply.State;
+            return SendAnswer.Fail(checkedSend.Rejection.Code, checkedSend.Rejection.Message);
         }
-        var (contents, rejection) = SendPlanner.PlanContent(request, template);
-        if (rejection is not null)
-        {
-            return SendAnswer.Fail(rejection.Code, rejection.Message);
-        }
+        var contents = checkedSend.Contents;
 
-        foreach (var content in contents)
-        {
-            var badAddress = request.To.Select(a => SendPlanner.ValidateAddress(content.Channel, a.Trim())).FirstOrDefault(e => e is not null);
-            if (badAddress is not null)
-            {
-                return SendAnswer.Fail(ResultCode.InvalidArgument, badAddress);
-            }
-        }
         var named = request.UserIds.IsEmpty ? [] : await _users.GetManyAsync(request.UserIds.Distinct().ToList(), ct);
         var unknown = request.UserIds.Except(named.Select(u => u.UserId)).ToList();
         if (unknown.Count > 0)
@@ -119,6 +97,44 @@ public sealed class IntakeService
             _signal.RecordsStored(request.SendAtMs > now ? request.SendAtMs : 0);
         }
         return answer;
+    }
+
+    /// <summary>
+    /// Everything about a send that can be checked before its recipients are looked up: shape, template
+    /// (exists, usable), rendering (no placeholder without a value), direct addresses. Schedules use it at
+    /// creation, so that a schedule that could never fire is refused at once.
+    /// </summary>
+    public async Task<(ImmutableArray<ChannelContent> Contents, Rejection? Rejection)> CheckAsync(SendRequest request, CancellationToken ct = default)
+    {
+        var shapeError = SendPlanner.ValidateShape(request);
+        if (shapeError is not null)
+        {
+            return (default, Rejection.Invalid(shapeError));
+        }
+        TemplateState? template = null;
+        if (!string.IsNullOrEmpty(request.TemplateId))
+        {
+            var reply = await _templates.SendAsync(new TemplateCommands.Get(request.TemplateId), ct);
+            if (!reply.IsOk)
+            {
+                return (default, new Rejection(reply.Code, reply.Message));
+            }
+            template = reply.State;
+        }
+        var (contents, rejection) = SendPlanner.PlanContent(request, template);
+        if (rejection is not null)
+        {
+            return (default, rejection);
+        }
+        foreach (var content in contents)
+        {
+            var badAddress = request.To.Select(a => SendPlanner.ValidateAddress(content.Channel, a.Trim())).FirstOrDefault(e => e is not null);
+            if (badAddress is not null)
+            {
+                return (default, Rejection.Invalid(badAddress));
+            }
+        }
+        return (contents, null);
     }
 
     /// <summary>Every (recipient, channel) of the send as a record, deduplicated by address per channel.</summary>

@@ -87,3 +87,15 @@ public static class DeliveryWiring
         return builder;
     }
 }
+
+/// <summary>
+/// Kafka mode: creates the lane topics that are missing, once Akka runs (registered after AddAkka). A broker
+/// that does not allow topic admin (the librdkafka mock) is tolerated by <see cref="KafkaDeliveryQueue.EnsureTopicsAsync"/>.
+/// </summary>
+public sealed class KafkaTopicsInitializer(IDeliveryQueue queue) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken ct) =>
+        queue is KafkaDeliveryQueue kafka ? kafka.EnsureTopicsAsync(ct) : Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -6,6 +6,7 @@ using Akka.Persistence.Sql.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Projections;
+using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Serialization;
 using MsgMate.Actors.Storage;
 using MsgMate.Actors.Templates;
@@ -17,6 +18,10 @@ namespace MsgMate.Actors.Hosting;
 public sealed class UserProjectionActor;
 
 public sealed class TemplateProjectionActor;
+
+public sealed class ScheduleProjectionActor;
+
+public sealed class ScheduleWakerActor;
 
 /// <summary>Feature wiring: the Node project composes these and nothing else.</summary>
 public static class DomainWiring
@@ -32,6 +37,8 @@ public static class DomainWiring
         services.AddSingleton<TemplateReadModel>();
         services.AddSingleton<UserService>();
         services.AddSingleton<TemplateService>();
+        services.AddSingleton<ScheduleReadModel>();
+        services.AddSingleton<ScheduleService>();
         return services;
     }
 
@@ -64,7 +71,7 @@ public static class DomainWiring
                 journal,
                 snapshots,
                 journalBuilder => journalBuilder.AddWriteEventAdapter<EventTagger>(
-                    "msgmate-tagger", [typeof(IUserEvent), typeof(ITemplateEvent)]),
+                    "msgmate-tagger", [typeof(IUserEvent), typeof(ITemplateEvent), typeof(IScheduleEvent)]),
                 _ => { })
             .WithCustomSerializer("msgmate", [typeof(IMsgMateMessage)], system => new MsgMateSerializer(system));
     }
@@ -102,6 +109,32 @@ public static class DomainWiring
                     TimeSpan.FromMilliseconds(200)),
                 new ClusterSingletonOptions(),
                 createProxyToo: true);
+
+    public static AkkaConfigurationBuilder AddSchedules(this AkkaConfigurationBuilder builder, MsgMateOptions options) =>
+        builder
+            .WithShardRegion<ScheduleEntity>(
+                ScheduleEntity.TypeName,
+                (_, _, resolver) => id => ScheduleEntity.PropsFor(
+                    id, resolver.GetService<TimeProvider>(),
+                    (request, key) => resolver.GetService<Delivery.IntakeService>().SubmitAsync(request, key)),
+                ScheduleEntity.Extractor,
+                EntityShardOptions(options))
+            .WithSingleton<ScheduleProjectionActor>(
+                "schedule-projection",
+                (_, _, resolver) => TagProjection.PropsFor(
+                    new TagProjection.Definition("schedules", ScheduleEvents.Tag,
+                        (evt, seqNr, ct) => resolver.GetService<ScheduleReadModel>().ApplyAsync((IScheduleEvent)evt, seqNr, ct)),
+                    resolver.GetService<ProjectionOffsets>(),
+                    TimeSpan.FromMilliseconds(200)),
+                new ClusterSingletonOptions(),
+                createProxyToo: true)
+            .WithSingleton<ScheduleWakerActor>(
+                "schedule-waker",
+                (_, registry, resolver) => ScheduleWaker.PropsFor(
+                    resolver.GetService<ScheduleReadModel>(), registry.Get<ScheduleEntity>(), resolver.GetService<TimeProvider>(),
+                    TimeSpan.FromSeconds(1)),
+                new ClusterSingletonOptions(),
+                createProxyToo: false);
 
     /// <summary>
     /// Entities are not remembered (they wake on demand) and passivate when idle. The event-sourced

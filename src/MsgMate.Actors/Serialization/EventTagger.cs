@@ -13,6 +13,7 @@ public sealed class EventTagger : IWriteEventAdapter
     {
         IUserEvent => new Tagged(evt, [UserEvents.Tag]),
         ITemplateEvent => new Tagged(evt, [TemplateEvents.Tag]),
+        Schedules.IScheduleEvent => new Tagged(evt, [Schedules.ScheduleEvents.Tag]),
         _ => evt,
     };
 }

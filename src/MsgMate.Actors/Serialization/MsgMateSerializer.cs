@@ -4,6 +4,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
 using MsgMate.Actors.Projections;
+using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Templates;
 using MsgMate.Actors.Users;
 
@@ -44,6 +45,23 @@ public sealed class MsgMateSerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(TagProjection.Progress)] = "projection.progress.v1",
         [typeof(TagProjection.GetProgress)] = "projection.get-progress.v1",
         [typeof(Delivery.OutboxRelay.Nudge)] = "delivery.outbox-nudge.v1",
+        [typeof(ScheduleEvents.Created)] = "schedule.created.v1",
+        [typeof(ScheduleEvents.Edited)] = "schedule.edited.v1",
+        [typeof(ScheduleEvents.Cancelled)] = "schedule.cancelled.v1",
+        [typeof(ScheduleEvents.Paused)] = "schedule.paused.v1",
+        [typeof(ScheduleEvents.Resumed)] = "schedule.resumed.v1",
+        [typeof(ScheduleEvents.FireStarted)] = "schedule.fire-started.v1",
+        [typeof(ScheduleEvents.Fired)] = "schedule.fired.v1",
+        [typeof(ScheduleEvents.FireFailed)] = "schedule.fire-failed.v1",
+        [typeof(ScheduleState)] = "schedule.state.v1",
+        [typeof(ScheduleCommands.Create)] = "schedule.cmd.create.v1",
+        [typeof(ScheduleCommands.Edit)] = "schedule.cmd.edit.v1",
+        [typeof(ScheduleCommands.Cancel)] = "schedule.cmd.cancel.v1",
+        [typeof(ScheduleCommands.Pause)] = "schedule.cmd.pause.v1",
+        [typeof(ScheduleCommands.Resume)] = "schedule.cmd.resume.v1",
+        [typeof(ScheduleCommands.Get)] = "schedule.cmd.get.v1",
+        [typeof(ScheduleCommands.Wake)] = "schedule.cmd.wake.v1",
+        [typeof(ScheduleReply)] = "schedule.reply.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -48,7 +48,7 @@ public static class Api
     {
         ResultCode.Ok => StatusCodes.Status200OK,
         ResultCode.InvalidArgument or ResultCode.BadJson => StatusCodes.Status400BadRequest,
-        ResultCode.UserNotFound or ResultCode.TemplateNotFound or ResultCode.MessageNotFound => StatusCodes.Status404NotFound,
+        ResultCode.UserNotFound or ResultCode.TemplateNotFound or ResultCode.MessageNotFound or ResultCode.ScheduleNotFound => StatusCodes.Status404NotFound,
         ResultCode.UserExists or ResultCode.Conflict or ResultCode.TemplateNotUsable => StatusCodes.Status409Conflict,
         ResultCode.RateLimited => StatusCodes.Status429TooManyRequests,
         ResultCode.StoreFailed or ResultCode.SendFailed => StatusCodes.Status503ServiceUnavailable,

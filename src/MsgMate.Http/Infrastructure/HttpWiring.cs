@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Common;
 using MsgMate.Http.Messages;
+using MsgMate.Http.Schedules;
 using MsgMate.Http.Templates;
 using MsgMate.Http.Users;
 using Scalar.AspNetCore;
@@ -35,6 +36,7 @@ public static class HttpWiring
         app.MapUserApi();
         app.MapTemplateApi();
         app.MapMessageApi();
+        app.MapScheduleApi();
         // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
         app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {ctx.Request.Method} {ctx.Request.Path}", 404));
         return app;

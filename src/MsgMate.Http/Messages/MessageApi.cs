@@ -42,8 +42,8 @@ public static class MessageApi
         {
             return error!;
         }
-        var (to, toError) = ParseTo(req.To);
-        var (data, dataError) = ParseTemplateData(req.TemplateData);
+        var (to, toError) = SendFields.ParseTo(req.To);
+        var (data, dataError) = SendFields.ParseTemplateData(req.TemplateData);
         var sourceId = http.Headers["Source-Id"].ToString();
         var idempotencyKey = http.Headers["Idempotency-Key"].ToString();
         var invalid = toError ?? dataError
@@ -195,42 +195,7 @@ public static class MessageApi
         return Api.Ok(new StatisticsResponse(granularity, buckets, byStatus, rows.Sum(r => r.Count)));
     }
 
-    private static (ImmutableArray<string> To, string? Error) ParseTo(JsonElement? to)
-    {
-        switch (to?.ValueKind)
-        {
-            case null or JsonValueKind.Null or JsonValueKind.Undefined:
-                return ([], null);
-            case JsonValueKind.String:
-                return ([.. to.Value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], null);
-            case JsonValueKind.Array when to.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String):
-                return ([.. to.Value.EnumerateArray().Select(e => e.GetString()!.Trim()).Where(a => a.Length > 0)], null);
-            default:
-                return ([], "to must be a string (addresses separated by commas) or a list of strings");
-        }
-    }
-
-    private static (ImmutableSortedDictionary<string, string> Data, string? Error) ParseTemplateData(Dictionary<string, JsonElement>? data)
-    {
-        var result = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in data ?? [])
-        {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String:
-                    result[key] = value.GetString()!;
-                    break;
-                case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
-                    result[key] = value.GetRawText();
-                    break;
-                default:
-                    return (ImmutableSortedDictionary<string, string>.Empty, $"templateData.{key} must be a string");
-            }
-        }
-        return (result.ToImmutable(), null);
-    }
-
-    private static (long? Value, IResult? Error) QueryTime(HttpRequest http, string name, TimeZoneInfo zone)
+    internal static (long? Value, IResult? Error) QueryTime(HttpRequest http, string name, TimeZoneInfo zone)
     {
         var raw = RequestReader.Query(http, name);
         if (raw is null)

@@ -69,6 +69,7 @@ public abstract class KafkaSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
             IdlePollInterval = TimeSpan.FromMilliseconds(50),
             PauseAfter = TimeSpan.FromMilliseconds(300),
             PollTimeout = TimeSpan.FromMilliseconds(20),
+            FetchWaitMax = TimeSpan.FromMilliseconds(50),
             MaxPollBatch = 100,
             CommitBatchSize = 100,
             CommitInterval = TimeSpan.FromMilliseconds(100),

@@ -43,6 +43,7 @@ internal static class KafkaClientConfigs
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = (int)options.HeartbeatInterval.TotalMilliseconds,
+            FetchWaitMaxMs = (int)options.FetchWaitMax.TotalMilliseconds,
             EnablePartitionEof = false,
             AllowAutoCreateTopics = false,
         };

@@ -7,7 +7,7 @@ using Akka.Streams.Dsl;
 namespace MsgMate.Actors.Queue.Kafka;
 
 /// <summary>
-/// The delivery queue on Kafka: one topic per lane, one consumer group shared by every node.
+/// The delivery queue on Kafka: one topic and one consumer group per lane (<see cref="KafkaQueueOptions.GroupIdFor"/>), shared by every node.
 /// <code>
 /// queue.Consume(lane)                              // committable source, one group member per materialization
 ///      .SelectAsync(parallelism, deliver)          // order kept per partition (see KafkaCommitter)
@@ -15,10 +15,12 @@ namespace MsgMate.Actors.Queue.Kafka;
 ///      .Via(queue.Committer(lane))
 ///      .ToMaterialized(Sink.Ignore&lt;Done&gt;(), Keep.Both)
 /// </code>
-/// The queue hooks itself to <see cref="CoordinatedShutdown"/>: in <c>service-requests-done</c> every consumer it
-/// created is drained (with the stream completion given to <see cref="DrainOnShutdown"/>) or else stopped, and in
-/// <c>before-actor-system-terminate</c> the producer flushes and closes. Raise
-/// <c>akka.coordinated-shutdown.phases.service-requests-done.timeout</c> (5 s by default) to give draining time.
+/// The queue hooks itself to <see cref="CoordinatedShutdown"/>: in <c>service-stop</c> — after
+/// <c>service-requests-done</c>, where the delivery streams drain their own lanes — every consumer it created that
+/// is still open is drained (with the stream completion given to <see cref="DrainOnShutdown"/>) or else closed, and in
+/// <c>before-actor-system-terminate</c> the producer flushes and closes. A drain in <c>service-requests-done</c> is
+/// cut off by that phase's timeout (5 s by default): raise
+/// <c>akka.coordinated-shutdown.phases.service-requests-done.timeout</c> to give in-flight deliveries time.
 /// </summary>
 public sealed class KafkaDeliveryQueue : IDeliveryQueue, IAsyncDisposable
 {
@@ -37,7 +39,8 @@ public sealed class KafkaDeliveryQueue : IDeliveryQueue, IAsyncDisposable
         KafkaConsumerActor.EnsureDispatcher(system, options.ConsumerDispatcher);
 
         var shutdown = CoordinatedShutdown.Get(system);
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "msgmate-kafka-drain-consumers", async () =>
+        // Not in service-requests-done: a stream draining its lane there must not have its consumer closed under it.
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "msgmate-kafka-drain-consumers", async () =>
         {
             await DrainConsumersAsync().ConfigureAwait(false);
             return Done.Instance;

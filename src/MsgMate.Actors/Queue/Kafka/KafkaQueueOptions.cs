@@ -59,6 +59,14 @@ public sealed class KafkaQueueOptions
     public TimeSpan PollTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
+    /// librdkafka's <c>fetch.wait.max.ms</c>: how long a broker may hold a fetch that found no data. Real brokers
+    /// answer as soon as data arrives, so this only sets the idle request rate; librdkafka's mock cluster holds every
+    /// such fetch for the full time, which adds up to this much latency to each record (500 ms, librdkafka's default,
+    /// made ~360 ms on average there).
+    /// </summary>
+    public TimeSpan FetchWaitMax { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
     /// Most messages handed to a source in one batch, and the source's buffer: with a slow downstream at most this
     /// many consumed-but-not-emitted messages exist per consumer (librdkafka's own prefetch is paused meanwhile).
     /// </summary>

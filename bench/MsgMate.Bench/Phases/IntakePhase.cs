@@ -1,0 +1,103 @@
+using MsgMate.KafkaMock;
+
+namespace MsgMate.Bench.Phases;
+
+/// <summary>
+/// Phase 2: send_msg requests per second and their latency with N concurrent clients, each request one webhook
+/// recipient with inline content, over a fixed window after a warm-up. The node delivers meanwhile, as it would in
+/// production; what it delivered during the window is printed too.
+/// </summary>
+public static class IntakePhase
+{
+    public static async Task RunAsync(BenchOptions options, KafkaMockCluster kafka, HttpSink sink, string workDir, Report report)
+    {
+        const string phase = "2 intake";
+        const string tag = "in";
+        // Sized for up to 5,000 accepted requests a second (the lane topic must hold them; see PartitionsFor).
+        var expected = (int)(5000 * (options.IntakeWarmup + options.IntakeDuration).TotalSeconds);
+        await using var node = await BenchNode.StartAsync("intake", options, kafka, workDir, expected);
+        Program.Current = node;
+        var resources = new PhaseResources(node.Pid);
+        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now);
+
+        var windowStart = BenchClock.Now + options.IntakeWarmup.TotalSeconds;
+        var windowEnd = windowStart + options.IntakeDuration.TotalSeconds;
+        var latencies = new List<double>[options.Clients];
+        var errors = new int[options.Clients];
+        var warmupRequests = new int[options.Clients];
+        string? firstError = null;
+        var sinkAtStart = 0;
+
+        var clients = Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
+        {
+            var mine = latencies[c] = new List<double>(8192);
+            for (var seq = 0; ; seq++)
+            {
+                var sent = BenchClock.Now;
+                if (sent >= windowEnd)
+                {
+                    break;
+                }
+                var body = $"{{\"to\":\"{sink.UrlFor(tag, $"{c}-{seq}")}\",\"channels\":[6],\"content\":\"x\",\"priority\":{options.IntakePriority}}}";
+                var answer = await node.Api.SendAsync(body, "bench-intake");
+                var answered = BenchClock.Now;
+                var inWindow = sent >= windowStart && answered <= windowEnd;
+                if (!answer.Ok)
+                {
+                    if (inWindow)
+                    {
+                        errors[c]++;
+                    }
+                    Interlocked.CompareExchange(ref firstError, $"HTTP {answer.Status} code {answer.Code}: {answer.Error}", null);
+                }
+                else if (inWindow)
+                {
+                    mine.Add(answered - sent);
+                }
+                else if (sent < windowStart)
+                {
+                    warmupRequests[c]++;
+                }
+            }
+        })).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, windowStart - BenchClock.Now)));
+        sinkAtStart = sink[tag].Count;
+        await Task.WhenAll(clients);
+        var sinkAtEnd = sink[tag].Count;
+
+        var all = latencies.SelectMany(l => l).ToList();
+        var seconds = options.IntakeDuration.TotalSeconds;
+        Console.WriteLine($"  {options.Clients} clients, {options.IntakeWarmup.TotalSeconds:0} s warm-up ({warmupRequests.Sum():N0} requests), " +
+            $"{seconds:0} s measured, priority {options.IntakePriority}, 1 webhook recipient per request");
+        report.Add(phase, $"send_msg requests/s ({options.Clients} clients)", all.Count / seconds, "req/s");
+        report.Add(phase, "send_msg latency", Percentile.Summary(all));
+        report.Add(phase, "errors in the window", errors.Sum() + (firstError is null ? "" : $" (first: {firstError})"));
+        report.Add(phase, "delivered meanwhile (sink, same window)", (sinkAtEnd - sinkAtStart) / seconds, "msgs/s");
+        Timeline(sampler, sink[tag], windowStart - options.IntakeWarmup.TotalSeconds, windowEnd);
+        resources.Report(report, phase, sampler);
+        foreach (var (line, count) in node.LoggedProblems())
+        {
+            Console.WriteLine($"  node log x{count}: {line}");
+        }
+        Program.Current = null;
+    }
+
+    private static void Timeline(Sampler sampler, HttpSink.Tag tag, double from, double to)
+    {
+        var arrivals = tag.ArrivalTimes();
+        var rows = new List<string[]>();
+        for (var t = from; t < to; t += 3)
+        {
+            var samples = sampler.Samples.Where(s => s.At > t && s.At <= t + 3).ToList();
+            rows.Add([
+                $"{t - from:0}-{t - from + 3:0}",
+                $"{arrivals.Count(a => a >= t && a < t + 3) / 3.0:N0}",
+                samples.Count == 0 ? "" : $"{samples.Average(s => s.NodeCpuPct):0}%",
+                samples.Count == 0 ? "" : $"{samples.Average(s => s.HarnessCpuPct):0}%",
+                samples.Count == 0 ? "" : $"{samples.Average(s => s.MachineBusyPct):0}%",
+            ]);
+        }
+        Report.Timeline("timeline (s since start: delivered/s, CPU node, CPU harness, machine busy):", rows, "s", "delivered/s", "node", "harness", "machine");
+    }
+}

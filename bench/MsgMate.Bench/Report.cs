@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text;
+
+namespace MsgMate.Bench;
+
+/// <summary>Percentiles of a set of measurements (nearest rank).</summary>
+public static class Percentile
+{
+    public static double Of(IReadOnlyList<double> sorted, double p)
+    {
+        if (sorted.Count == 0)
+        {
+            return double.NaN;
+        }
+        var rank = (int)Math.Ceiling(p / 100.0 * sorted.Count);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
+    }
+
+    /// <summary>"p50 1.2 / p90 … / p99 … / max … ms" of values in seconds.</summary>
+    public static string Summary(IEnumerable<double> seconds)
+    {
+        var sorted = seconds.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return "no samples";
+        }
+        return $"p50 {Ms(Of(sorted, 50))} / p90 {Ms(Of(sorted, 90))} / p99 {Ms(Of(sorted, 99))} / max {Ms(sorted[^1])} ms (n={sorted.Count})";
+    }
+
+    public static string Ms(double seconds) => (seconds * 1000).ToString(seconds < 0.01 ? "0.00" : seconds < 1 ? "0.0" : "0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The numbers of a run, printed as they come and as one table at the end.</summary>
+public sealed class Report
+{
+    private readonly List<(string Phase, string Metric, string Value)> _rows = [];
+
+    public void Add(string phase, string metric, string value)
+    {
+        _rows.Add((phase, metric, value));
+        Console.WriteLine($"  {metric,-44} {value}");
+    }
+
+    public void Add(string phase, string metric, double value, string unit, string format = "N0") =>
+        Add(phase, metric, $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}".TrimEnd());
+
+    /// <summary>Prints a timeline table: one row per bucket.</summary>
+    public static void Timeline(string title, IEnumerable<string[]> rows, params string[] header)
+    {
+        Console.WriteLine($"  {title}");
+        var all = new List<string[]> { header };
+        all.AddRange(rows);
+        var widths = Enumerable.Range(0, header.Length).Select(c => all.Max(r => c < r.Length ? r[c].Length : 0)).ToArray();
+        foreach (var row in all)
+        {
+            var line = new StringBuilder("    ");
+            for (var c = 0; c < header.Length; c++)
+            {
+                line.Append((c < row.Length ? row[c] : "").PadLeft(widths[c] + 2));
+            }
+            Console.WriteLine(line.ToString());
+        }
+    }
+
+    public string Markdown()
+    {
+        var text = new StringBuilder("| phase | metric | value |\n|---|---|---|\n");
+        foreach (var (phase, metric, value) in _rows)
+        {
+            text.Append($"| {phase} | {metric} | {value} |\n");
+        }
+        return text.ToString();
+    }
+}
+
+/// <summary>CPU of the node and of the harness over one phase, and the node's memory at its end.</summary>
+public sealed class PhaseResources
+{
+    private readonly int? _nodePid;
+    private readonly double _start = BenchClock.Now;
+    private readonly double _nodeCpu;
+    private readonly double _selfCpu;
+    private readonly (double Busy, double Total) _machine;
+    private readonly Dictionary<string, double> _nodeGroups = [];
+    private readonly Dictionary<string, double> _selfGroups;
+
+    /// <param name="nodePid">The node's process; null for a phase that runs in the harness alone.</param>
+    public PhaseResources(int? nodePid)
+    {
+        _nodePid = nodePid;
+        if (nodePid is { } pid)
+        {
+            _nodeCpu = ProcStats.CpuSeconds(pid);
+            _nodeGroups = ProcStats.CpuByThreadGroup(pid);
+        }
+        _selfCpu = ProcStats.CpuSeconds(Environment.ProcessId);
+        _machine = ProcStats.MachineCpu();
+        _selfGroups = ProcStats.CpuByThreadGroup(Environment.ProcessId);
+    }
+
+    /// <summary>Prints and records CPU (node, harness, machine), the busiest thread groups and the node's memory.</summary>
+    public void Report(Report report, string phase, Sampler? sampler)
+    {
+        var wall = Math.Max(1e-3, BenchClock.Now - _start);
+        var self = ProcStats.CpuSeconds(Environment.ProcessId) - _selfCpu;
+        var machine = ProcStats.MachineCpu();
+        var busy = 100 * (machine.Busy - _machine.Busy) / Math.Max(1e-3, machine.Total - _machine.Total);
+        var cores = Environment.ProcessorCount;
+        if (_nodePid is not { } pid)
+        {
+            report.Add(phase, "CPU harness / machine busy",
+                FormattableString.Invariant($"{100 * self / wall:0}% of one core; machine {busy:0}% of {cores} cores ({wall:0} s)"));
+            report.Add(phase, "harness CPU by thread group", Groups(ProcStats.CpuByThreadGroup(Environment.ProcessId), _selfGroups, self));
+            return;
+        }
+        var node = ProcStats.CpuSeconds(pid) - _nodeCpu;
+        report.Add(phase, "CPU node / harness / machine busy",
+            FormattableString.Invariant($"{100 * node / wall:0}% / {100 * self / wall:0}% of one core; machine {busy:0}% of {cores} cores ({wall:0} s)"));
+        report.Add(phase, "node CPU by thread group", Groups(ProcStats.CpuByThreadGroup(pid), _nodeGroups, node));
+        report.Add(phase, "harness CPU by thread group", Groups(ProcStats.CpuByThreadGroup(Environment.ProcessId), _selfGroups, self));
+        var (peak, rss, threads) = ProcStats.Memory(pid);
+        report.Add(phase, "node memory: peak (VmHWM) / RSS now",
+            FormattableString.Invariant($"{peak:0} MiB / {rss:0} MiB, {threads} threads") +
+            (sampler is null ? "" : FormattableString.Invariant($" (max sampled RSS {sampler.MaxRssMiB:0} MiB)")));
+    }
+
+    private static string Groups(Dictionary<string, double> now, Dictionary<string, double> before, double total)
+    {
+        var deltas = now.Select(kv => (kv.Key, Cpu: kv.Value - before.GetValueOrDefault(kv.Key)))
+            .Where(d => d.Cpu > 0.05)
+            .OrderByDescending(d => d.Cpu)
+            .Take(6)
+            .Select(d => FormattableString.Invariant($"{d.Key} {d.Cpu:0.0}s"));
+        return string.Join(", ", deltas) + FormattableString.Invariant($" (of {total:0.0}s)");
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Schedules;
+using MsgMate.Actors.Storage;
+using MsgMate.Http.Infrastructure;
+using MsgMate.Http.Messages;
+
+namespace MsgMate.Http.Schedules;
+
+/// <summary>The <c>/scheduled/*</c> routes: one-off and recurring schedules, each its own entity.</summary>
+public static class ScheduleApi
+{
+    public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/scheduled").WithTags("Schedules");
+        group.MapPost("/create", CreateAsync).AcceptsJson<CreateScheduleRequest>().Produces<CreateScheduleResponse>()
+            .WithSummary("Schedule a send: once at scheduled_time, or recurring (cron or interval_seconds, optional end_time / max_count)");
+        group.MapGet("/get", GetAsync).Produces<GetScheduleResponse>().WithSummary("A schedule, with its next fire times");
+        group.MapGet("/list", ListAsync).Produces<ScheduleListResponse>()
+            .WithSummary("Schedules, newest first; status 1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused");
+        group.MapPost("/cancel", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
+                ByIdAsync(http, schedules, options, id => new ScheduleCommands.Cancel(id), ct))
+            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Cancel a pending schedule");
+        group.MapPost("/pause", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
+                ByIdAsync(http, schedules, options, id => new ScheduleCommands.Pause(id), ct))
+            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Pause a pending schedule");
+        group.MapPost("/resume", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
+                ByIdAsync(http, schedules, options, id => new ScheduleCommands.Resume(id), ct))
+            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Resume a paused schedule");
+        group.MapPost("/update", UpdateAsync).AcceptsJson<UpdateScheduleRequest>().Produces<Envelope>()
+            .WithSummary("Reschedule or edit a pending schedule (time, template_data, subject, priority, recurrence)");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(
+        HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<CreateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var (to, toError) = SendFields.ParseTo(req.To);
+        var (data, dataError) = SendFields.ParseTemplateData(req.TemplateData);
+        var (firstAt, timeError) = ParseTime(req.ScheduledTime, "scheduled_time", options.Zone);
+        var (recurrence, recurrenceError) = ParseRecurrence(req.Cron, req.IntervalSeconds, req.TimeZone, req.EndTime, req.MaxCount, options);
+        var invalid = toError ?? dataError ?? timeError ?? recurrenceError
+            ?? (recurrence is null && firstAt is null ? "scheduled_time is required (or cron / interval_seconds for a recurring schedule)" : null);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var spec = new ScheduleSpec(
+            http.Headers["Source-Id"].ToString(), to,
+            [.. (req.UserIds ?? []).Select(u => u?.Trim() ?? "")], [.. (req.Tags ?? []).Select(t => t?.Trim() ?? "")],
+            [.. req.Channels ?? []], req.Subject ?? "", req.Priority is null or 0 ? MessagePriority.Medium : req.Priority.Value,
+            string.IsNullOrWhiteSpace(req.TemplateId) ? null : req.TemplateId.Trim(), string.IsNullOrEmpty(req.Content) ? null : req.Content,
+            data);
+        // Refuse at once what could never fire: unknown template, a placeholder without a value, a bad address.
+        var (_, rejection) = await intake.CheckAsync(spec.ToSendRequest(""), ct);
+        if (rejection is not null)
+        {
+            return Api.Error(rejection.Code, rejection.Message);
+        }
+        var id = ScheduleService.NewScheduleId();
+        var reply = await schedules.SendAsync(new ScheduleCommands.Create(id, spec, firstAt ?? 0, recurrence), ct);
+        return reply.IsOk ? Api.Ok(new CreateScheduleResponse(id)) : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> GetAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var id = RequestReader.Query(http, "schedule_id");
+        if (id is null || id.Length > 64)
+        {
+            return Api.Invalid("schedule_id is required (at most 64 characters)");
+        }
+        var reply = await schedules.SendAsync(new ScheduleCommands.Get(id), ct);
+        return reply is { IsOk: true, State: { } state }
+            ? Api.Ok(new GetScheduleResponse(ScheduleDto.From(state, options.Zone, clock.GetUtcNow().ToUnixTimeMilliseconds())))
+            : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    {
+        var (paging, pagingError) = RequestReader.Paging(http);
+        var (status, statusError) = RequestReader.QueryOptionalInt(http, "status");
+        var error = pagingError ?? statusError
+            ?? (status is null || ScheduleStatus.IsKnown(status.Value) ? null : Api.Invalid("status must be 1 pending, 2 sent, 3 cancelled, 4 failed or 5 paused"));
+        if (error is not null)
+        {
+            return error;
+        }
+        var page = await schedules.ReadModel.ListAsync(paging, status, ct);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        return Api.Ok(new ScheduleListResponse(page.Items.Select(s => ScheduleDto.From(s, options.Zone, now)).ToList(), page.Total, paging.Page, paging.PageSize));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<UpdateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (string.IsNullOrWhiteSpace(req.ScheduleId))
+        {
+            return Api.Invalid("schedule_id is required");
+        }
+        var (firstAt, timeError) = ParseTime(req.ScheduledTime, "scheduled_time", options.Zone);
+        var (recurrence, recurrenceError) = ParseRecurrence(req.Cron, req.IntervalSeconds, req.TimeZone, req.EndTime, req.MaxCount, options);
+        var (data, dataError) = req.TemplateData is null ? (null, null) : SendFields.ParseTemplateData(req.TemplateData);
+        var invalid = timeError ?? recurrenceError ?? dataError
+            ?? (req.Priority is null or 0 or (>= 1 and <= 3) ? null : "priority must be 1, 2 or 3")
+            ?? (req.Once == true && recurrence is not null ? "once cannot be combined with cron or interval_seconds" : null);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+
+        ScheduleSpec? spec = null;
+        if (data is not null || req.Subject is not null || req.Priority is > 0)
+        {
+            var current = await schedules.SendAsync(new ScheduleCommands.Get(req.ScheduleId), ct);
+            if (current is not { IsOk: true, State.Spec: { } existing })
+            {
+                return Api.Error(current.Code, current.Message);
+            }
+            spec = existing with
+            {
+                TemplateData = data ?? existing.TemplateData,
+                Subject = req.Subject ?? existing.Subject,
+                Priority = req.Priority is > 0 ? req.Priority.Value : existing.Priority,
+            };
+            var (_, rejection) = await intake.CheckAsync(spec.ToSendRequest(""), ct);
+            if (rejection is not null)
+            {
+                return Api.Error(rejection.Code, rejection.Message);
+            }
+        }
+        var reply = await schedules.SendAsync(new ScheduleCommands.Edit(req.ScheduleId, spec, firstAt, recurrence, req.Once == true), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> ByIdAsync(
+        HttpRequest http, ScheduleService schedules, MsgMateOptions options, Func<string, IScheduleCommand> command, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > 64)
+        {
+            return Api.Invalid("schedule_id is required (at most 64 characters)");
+        }
+        var reply = await schedules.SendAsync(command(req.ScheduleId), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static (long? Ms, string? Error) ParseTime(string? text, string field, TimeZoneInfo zone)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, null);
+        }
+        return WireTime.TryParse(text.Trim(), zone, out var instant)
+            ? (instant.ToUnixTimeMilliseconds(), null)
+            : (null, $"{field} must be \"YYYY-MM-DD HH:MM:SS\" or ISO 8601 with an offset");
+    }
+
+    private static (Recurrence? Recurrence, string? Error) ParseRecurrence(
+        string? cron, long? intervalSeconds, string? timeZone, string? endTime, int? maxCount, MsgMateOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(cron) && intervalSeconds is null or 0)
+        {
+            return (null, endTime is not null || maxCount is not null ? "end_time and max_count apply to recurring schedules (cron or interval_seconds)" : null);
+        }
+        if (intervalSeconds is < 0 or > 366L * 24 * 3600)
+        {
+            return (null, "interval_seconds must be between 1 and 31622400");
+        }
+        var (end, endError) = ParseTime(endTime, "end_time", options.Zone);
+        if (endError is not null)
+        {
+            return (null, endError);
+        }
+        var recurrence = new Recurrence(cron?.Trim() ?? "", (intervalSeconds ?? 0) * 1000, timeZone ?? options.TimeZone, end ?? 0, maxCount ?? 0);
+        return (recurrence, Recurrences.Validate(recurrence));
+    }
+}
