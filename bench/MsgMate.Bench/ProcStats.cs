@@ -133,7 +133,12 @@ public static class ProcStats
 /// </summary>
 public sealed class Sampler : IAsyncDisposable
 {
-    public sealed record Sample(double At, double NodeCpuPct, double HarnessCpuPct, double MachineBusyPct, double NodeRssMiB);
+    /// <param name="NodeCpuPct">Percent of one core, as <c>top</c> shows it; so are the others.</param>
+    public sealed record Sample(double At, double NodeCpuPct, double HarnessCpuPct, double MachineBusyPct, double NodeRssMiB)
+    {
+        /// <summary>CPU of everything else on the machine (other processes, kernel network work), percent of one core.</summary>
+        public double OtherCpuPct => Math.Max(0, MachineBusyPct * Environment.ProcessorCount - NodeCpuPct - HarnessCpuPct);
+    }
 
     private readonly int _nodePid;
     private readonly int _selfPid = Environment.ProcessId;

@@ -35,6 +35,9 @@ public sealed class Report
 {
     private readonly List<(string Phase, string Metric, string Value)> _rows = [];
 
+    /// <summary>The node's peak (VmHWM) and final resident memory of each phase, MiB.</summary>
+    public List<(string Phase, double PeakMiB, double RssMiB)> Memory { get; } = [];
+
     public void Add(string phase, string metric, string value)
     {
         _rows.Add((phase, metric, value));
@@ -114,11 +117,14 @@ public sealed class PhaseResources
             return;
         }
         var node = ProcStats.CpuSeconds(pid) - _nodeCpu;
-        report.Add(phase, "CPU node / harness / machine busy",
-            FormattableString.Invariant($"{100 * node / wall:0}% / {100 * self / wall:0}% of one core; machine {busy:0}% of {cores} cores ({wall:0} s)"));
+        // Whatever else ran on the machine meanwhile (other processes, the kernel's network work): it skews the numbers.
+        var other = Math.Max(0, busy / 100 * cores - (node + self) / wall);
+        report.Add(phase, "CPU node / harness / other processes",
+            FormattableString.Invariant($"{100 * node / wall:0}% / {100 * self / wall:0}% / {100 * other:0}% of one core; machine {busy:0}% busy of {cores} cores ({wall:0} s)"));
         report.Add(phase, "node CPU by thread group", Groups(ProcStats.CpuByThreadGroup(pid), _nodeGroups, node));
         report.Add(phase, "harness CPU by thread group", Groups(ProcStats.CpuByThreadGroup(Environment.ProcessId), _selfGroups, self));
         var (peak, rss, threads) = ProcStats.Memory(pid);
+        report.Memory.Add((phase, peak, rss));
         report.Add(phase, "node memory: peak (VmHWM) / RSS now",
             FormattableString.Invariant($"{peak:0} MiB / {rss:0} MiB, {threads} threads") +
             (sampler is null ? "" : FormattableString.Invariant($" (max sampled RSS {sampler.MaxRssMiB:0} MiB)")));

@@ -16,7 +16,7 @@ public static class IntakePhase
         // Sized for up to 5,000 accepted requests a second (the lane topic must hold them; see PartitionsFor).
         var expected = (int)(5000 * (options.IntakeWarmup + options.IntakeDuration).TotalSeconds);
         await using var node = await BenchNode.StartAsync("intake", options, kafka, workDir, expected);
-        Program.Current = node;
+        BenchRun.Current = node;
         var resources = new PhaseResources(node.Pid);
         await using var sampler = new Sampler(node.Pid, () => BenchClock.Now);
 
@@ -80,7 +80,7 @@ public static class IntakePhase
         {
             Console.WriteLine($"  node log x{count}: {line}");
         }
-        Program.Current = null;
+        BenchRun.Current = null;
     }
 
     private static void Timeline(Sampler sampler, HttpSink.Tag tag, double from, double to)
@@ -95,9 +95,9 @@ public static class IntakePhase
                 $"{arrivals.Count(a => a >= t && a < t + 3) / 3.0:N0}",
                 samples.Count == 0 ? "" : $"{samples.Average(s => s.NodeCpuPct):0}%",
                 samples.Count == 0 ? "" : $"{samples.Average(s => s.HarnessCpuPct):0}%",
-                samples.Count == 0 ? "" : $"{samples.Average(s => s.MachineBusyPct):0}%",
+                samples.Count == 0 ? "" : $"{samples.Average(s => s.OtherCpuPct):0}%",
             ]);
         }
-        Report.Timeline("timeline (s since start: delivered/s, CPU node, CPU harness, machine busy):", rows, "s", "delivered/s", "node", "harness", "machine");
+        Report.Timeline("timeline (s since start: delivered/s, CPU node, CPU harness, other processes; % of one core):", rows, "s", "delivered/s", "node", "harness", "other");
     }
 }

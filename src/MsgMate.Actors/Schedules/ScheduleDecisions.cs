@@ -74,7 +74,7 @@ public static class ScheduleDecisions
                 // A one-off whose time passed while paused fires now; a recurring one goes on from now.
                 var resumed = s.Recurrence is null
                     ? Math.Max(s.NextFireAtMs, nowMs)
-                    : Recurrences.Next(s.Recurrence, s.FirstAtMs, nowMs - 1, s.FiredCount) ?? 0;
+                    : Recurrences.Next(s.Recurrence, s.FirstAtMs, nowMs, s.FiredCount) ?? 0;
                 return resumed == 0
                     ? Persist(new ScheduleEvents.Cancelled(s.ScheduleId, now))
                     : Persist(new ScheduleEvents.Resumed(s.ScheduleId, resumed, now));

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Projections;
+using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Serialization;
 using MsgMate.Actors.Templates;
 using MsgMate.Actors.Users;
@@ -16,6 +17,11 @@ public sealed class MsgMateSerializerTests : IDisposable
     private static readonly TemplateDraft Draft = new("crm", "welcome", 1, "Hi {{name}}", "Hello {{name}}", "Sign", "SMS_1");
     private static readonly UserState User = UserState.Empty("u1").Apply(new UserEvents.Created("u1", Profile, ["vip"], At));
     private static readonly TemplateState Template = TemplateState.Empty("t1").Apply(new TemplateEvents.Created("t1", Draft, At));
+    private static readonly ScheduleSpec Spec = new("crm", ["a@example.com"], ["u1"], ["vip"], [1], "S", 3, "t1", null,
+        ImmutableSortedDictionary<string, string>.Empty.Add("name", "Ann"));
+    private static readonly Recurrence Every = new("*/5 * * * *", 0, "Asia/Shanghai", 1_900_000_000_000, 10);
+    private static readonly ScheduleState Schedule = ScheduleState.Empty("s1")
+        .Apply(new ScheduleEvents.Created("s1", Spec, 1_700_000_000_000, Every, 1_700_000_300_000, At));
 
     /// <summary>One sample per registered type; a new message type without a sample fails <see cref="Every_registered_type_has_a_sample"/>.</summary>
     public static IEnumerable<object[]> Samples() => new IMsgMateMessage[]
@@ -43,6 +49,23 @@ public sealed class MsgMateSerializerTests : IDisposable
         new TagProjection.Progress("users", 42),
         TagProjection.GetProgress.Instance,
         MsgMate.Actors.Delivery.OutboxRelay.Nudge.Instance,
+        new ScheduleEvents.Created("s1", Spec, 1_700_000_000_000, null, 1_700_000_000_000, At),
+        new ScheduleEvents.Edited("s1", Spec with { Content = "x", TemplateId = null }, 1, Every, 2, At),
+        new ScheduleEvents.Cancelled("s1", At),
+        new ScheduleEvents.Paused("s1", At),
+        new ScheduleEvents.Resumed("s1", 5, At),
+        new ScheduleEvents.FireStarted("s1", 1, At),
+        new ScheduleEvents.Fired("s1", 1, "b1", 3, 7, At),
+        new ScheduleEvents.FireFailed("s1", 2, "8048: template t1 not found", 0, At),
+        Schedule,
+        new ScheduleCommands.Create("s1", Spec, 1, Every),
+        new ScheduleCommands.Edit("s1", null, 5, null, ClearRecurrence: true),
+        new ScheduleCommands.Cancel("s1"),
+        new ScheduleCommands.Pause("s1"),
+        new ScheduleCommands.Resume("s1"),
+        new ScheduleCommands.Get("s1"),
+        new ScheduleCommands.Wake("s1"),
+        ScheduleReply.Ok(Schedule, 4),
     }.Select(m => new object[] { m });
 
     private readonly ActorSystem _system = ActorSystem.Create("ser", ConfigurationFactory.Empty);
