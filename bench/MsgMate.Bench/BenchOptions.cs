@@ -63,6 +63,9 @@ public sealed class BenchOptions
 
     public bool KeepWorkDir { get; set; }
 
+    /// <summary>Before each phase, wait at most this long for other processes to leave the machine idle.</summary>
+    public double WaitQuietSeconds { get; set; } = 30;
+
     public string Label { get; set; } = "";
 
     public int RawMessagesOrDefault => RawMessages ?? Messages;
@@ -97,6 +100,7 @@ public sealed class BenchOptions
           --node-dll PATH       MsgMate.Node.dll to run (run.sh passes the Release build)
           --label TEXT          printed with the results
           --keep                keep the work directory (node logs, SQLite files)
+          --wait-quiet S        before each phase wait up to S s for other processes to leave the CPUs idle (30)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -149,6 +153,7 @@ public sealed class BenchOptions
                 case "--node-dll": o.NodeDll = Next(); break;
                 case "--label": o.Label = Next(); break;
                 case "--keep": o.KeepWorkDir = true; break;
+                case "--wait-quiet": o.WaitQuietSeconds = Dbl(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }

@@ -208,3 +208,47 @@ public sealed class Sampler : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>Other work on the machine skews every number here: measure it, and wait a little for it to pass.</summary>
+public static class Quiet
+{
+    /// <summary>CPU busy on the whole machine over <paramref name="seconds"/>, in cores.</summary>
+    public static async Task<double> BusyCoresAsync(double seconds = 1)
+    {
+        var before = ProcStats.MachineCpu();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var after = ProcStats.MachineCpu();
+        return Environment.ProcessorCount * (after.Busy - before.Busy) / Math.Max(1e-3, after.Total - before.Total);
+    }
+
+    /// <summary>
+    /// Waits until the machine has been nearly idle (under 0.15 cores busy) for two seconds in a row, at most
+    /// <paramref name="maxSeconds"/>; says so when it gives up.
+    /// </summary>
+    public static async Task WaitAsync(double maxSeconds)
+    {
+        if (maxSeconds <= 0)
+        {
+            return;
+        }
+        var deadline = BenchClock.Now + maxSeconds;
+        var quietFor = 0;
+        var busy = 0.0;
+        var said = false;
+        while (quietFor < 2)
+        {
+            busy = await BusyCoresAsync();
+            quietFor = busy < 0.15 ? quietFor + 1 : 0;
+            if (quietFor == 0 && !said)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  the machine is busy ({busy:0.00} cores in use by other processes); waiting up to {maxSeconds:0} s for it to calm down"));
+                said = true;
+            }
+            if (BenchClock.Now > deadline)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  WARNING: still {busy:0.00} cores busy elsewhere; measuring anyway (see 'other processes' below)"));
+                return;
+            }
+        }
+    }
+}

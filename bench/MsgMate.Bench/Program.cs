@@ -49,21 +49,25 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
         if (options.Phases.Contains("raw"))
         {
             Console.WriteLine("\n== 1. raw Kafka: Confluent.Kafka produce + consume on the same broker ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
             raw = await RawKafkaPhase.RunAsync(options, kafka, report);
         }
         if (options.Phases.Contains("intake"))
         {
             Console.WriteLine("\n== 2. intake: send_msg under concurrent clients ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
             await IntakePhase.RunAsync(options, kafka, sink, workDir, report);
         }
         if (options.Phases.Contains("e2e"))
         {
             Console.WriteLine($"\n== 3. end-to-end: {options.Messages:N0} messages to the webhook sink ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
             await EndToEndPhase.RunAsync(options, kafka, sink, workDir, report, raw);
         }
         if (options.Phases.Contains("priority"))
         {
             Console.WriteLine($"\n== 4. priority: high messages behind {options.Messages:N0} queued low ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
             await PriorityPhase.RunAsync(options, kafka, sink, workDir, report);
         }
         if (report.Memory.Count > 0)

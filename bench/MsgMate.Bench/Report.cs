@@ -27,6 +27,23 @@ public static class Percentile
         return $"p50 {Ms(Of(sorted, 50))} / p90 {Ms(Of(sorted, 90))} / p99 {Ms(Of(sorted, 99))} / max {Ms(sorted[^1])} ms (n={sorted.Count})";
     }
 
+    /// <summary>
+    /// A coarse histogram of latencies in seconds: "0-25 ms: 812, 25-50 ms: …", empty buckets left out. Peaks at
+    /// fixed intervals betray sleeps and timers (a SQLite busy retry sleeps 150 ms).
+    /// </summary>
+    public static string Histogram(IEnumerable<double> seconds, double bucketMs = 25, double maxMs = 1000)
+    {
+        var buckets = new SortedDictionary<int, int>();
+        foreach (var s in seconds)
+        {
+            var b = (int)Math.Min(maxMs / bucketMs, Math.Floor(s * 1000 / bucketMs));
+            buckets[b] = buckets.GetValueOrDefault(b) + 1;
+        }
+        return string.Join(", ", buckets.Select(kv => kv.Key * bucketMs >= maxMs
+            ? $">={maxMs:0}: {kv.Value}"
+            : $"{kv.Key * bucketMs:0}-{(kv.Key + 1) * bucketMs:0}: {kv.Value}"));
+    }
+
     public static string Ms(double seconds) => (seconds * 1000).ToString(seconds < 0.01 ? "0.00" : seconds < 1 ? "0.0" : "0", CultureInfo.InvariantCulture);
 }
 

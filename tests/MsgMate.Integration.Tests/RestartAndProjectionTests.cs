@@ -45,6 +45,31 @@ public abstract class RestartAndProjectionTests(Db kind)
         (await second.PostAsync("/user/create", new { user_id = users[2], name = "Again" })).ShouldFail(9001, 409);
     }
 
+    [Fact(DisplayName = "A schedule created before a restart and due after it fires once on the new node")]
+    public async Task Schedule_survives_restart()
+    {
+        var (provider, connection) = await TestDatabases.CreateAsync(kind);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var due = DateTimeOffset.UtcNow.AddSeconds(6);
+        due = due.AddTicks(-(due.Ticks % TimeSpan.TicksPerSecond));
+        string id;
+        await using (var first = await NodeHost.StartAsync(provider, connection))
+        {
+            id = (await first.PostAsync("/scheduled/create", new
+            {
+                to = "restart@example.com", channels = new[] { 1 }, content = "x",
+                scheduled_time = TimeZoneInfo.ConvertTime(due, zone).ToString("yyyy-MM-dd HH:mm:ss"),
+            })).ShouldSucceed()["schedule_id"].GetString()!;
+        }
+        Assert.True(DateTimeOffset.UtcNow < due, "the first node stopped before the schedule was due");
+
+        await using var second = await NodeHost.StartAsync(provider, connection);
+        await Eventually.AssertAsync(
+            async () => (await second.GetAsync($"/scheduled/get?schedule_id={id}")).ShouldSucceed()["message"].GetProperty("status").GetInt32() == 2,
+            TimeSpan.FromSeconds(30), "the schedule fired on the restarted node");
+        Assert.Equal(1, (await second.GetAsync($"/msg/list_msg_records?schedule_id={id}")).ShouldSucceed()["total"].GetInt64());
+    }
+
     [Fact(DisplayName = "A wiped read model is rebuilt from the journal by the projection, exactly")]
     public async Task Projection_rebuilds_wiped_read_model()
     {

@@ -72,6 +72,7 @@ public static class IntakePhase
             $"{seconds:0} s measured, priority {options.IntakePriority}, 1 webhook recipient per request");
         report.Add(phase, $"send_msg requests/s ({options.Clients} clients)", all.Count / seconds, "req/s");
         report.Add(phase, "send_msg latency", Percentile.Summary(all));
+        Console.WriteLine($"  latency histogram (ms: requests): {Percentile.Histogram(all)}");
         report.Add(phase, "errors in the window", errors.Sum() + (firstError is null ? "" : $" (first: {firstError})"));
         report.Add(phase, "delivered meanwhile (sink, same window)", (sinkAtEnd - sinkAtStart) / seconds, "msgs/s");
         Timeline(sampler, sink[tag], windowStart - options.IntakeWarmup.TotalSeconds, windowEnd);

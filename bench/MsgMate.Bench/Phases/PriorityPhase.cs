@@ -72,6 +72,7 @@ public static class PriorityPhase
             (highs.FirstOrDefault(h => h.Error is not null).Error is { } e ? $"; first error: {e}" : ""));
         report.Add(phase, "high accept → sent (call start → sink)", Percentile.Summary(arrived.Select(a => a.Arrived!.Value - a.SentAt)));
         report.Add(phase, "high send_msg answer time", Percentile.Summary(accepted.Select(h => h.AnsweredAt - h.SentAt)));
+        Console.WriteLine($"  high accept → sent histogram (ms: messages): {Percentile.Histogram(arrived.Select(a => a.Arrived!.Value - a.SentAt), 50, 2000)}");
         report.Add(phase, "low delivered while highs ran",
             FormattableString.Invariant($"{lowAtLastHigh - lowAtStart:N0} ({(lowAtLastHigh - lowAtStart) / Math.Max(1e-3, lastHigh - start):N0} msgs/s); ") +
             FormattableString.Invariant($"{low.Messages - lowAtLastHigh:N0} of {low.Messages:N0} low still queued when the last high arrived"));
