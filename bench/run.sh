@@ -53,5 +53,8 @@ if [ "$db" = "postgresql" ] || [ "$db" = "postgres" ] || [ "$db" = "pg" ]; then
   export MSGMATE_BENCH_PG="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Maximum Pool Size=100"
 fi
 
+# Which code was measured: the commit, and "-dirty" when the working tree differs from it.
+MSGMATE_BENCH_REVISION=$(git describe --always --dirty 2>/dev/null || echo unknown)
+export MSGMATE_BENCH_REVISION
 log "running the harness"
 dotnet "$BENCH_DLL" --node-dll "$NODE_DLL" "$@"

@@ -19,14 +19,18 @@ public sealed class BenchNode : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly string _logPath;
 
-    private BenchNode(Process process, StreamWriter log, string logPath, NodeApi api, string name)
+    private BenchNode(Process process, StreamWriter log, string logPath, NodeApi api, string name, DbProbe probe)
     {
         _process = process;
         _log = log;
         _logPath = logPath;
         Api = api;
         Name = name;
+        Probe = probe;
     }
+
+    /// <summary>Direct, read-only counts of the node's record table.</summary>
+    public DbProbe Probe { get; }
 
     public NodeApi Api { get; }
 
@@ -102,7 +106,8 @@ public sealed class BenchNode : IAsyncDisposable
         process.BeginErrorReadLine();
 
         var api = new NodeApi(new Uri($"http://127.0.0.1:{port}"));
-        var node = new BenchNode(process, log, logPath, api, name);
+        var node = new BenchNode(process, log, logPath, api, name,
+            new DbProbe(settings["MsgMate:Storage:Provider"], settings["MsgMate:Storage:ConnectionString"]));
         var deadline = BenchClock.Now + 90;
         while (true)
         {
@@ -145,7 +150,10 @@ public sealed class BenchNode : IAsyncDisposable
         return lines
             .Where(l => l.Contains(" WRN]", StringComparison.Ordinal) || l.Contains(" ERR]", StringComparison.Ordinal)
                 || l.Contains(" FTL]", StringComparison.Ordinal))
-            .Select(l => l.Length > 12 ? l[12..] : l)
+            // Akka.NET logs these at start-up, before the lone node is Up; the singletons are found within the second.
+            .Where(l => !l.Contains("ClusterSingletonProxy failed to find an associated singleton", StringComparison.Ordinal))
+            // "[11:43:15 WRN] Source: text": keep the level and the text, make ids and numbers alike.
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l.TrimStart('\uFEFF'), @"^\[\d\d:\d\d:\d\d ", "["))
             .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"[0-9a-f]{8}-[0-9a-f-]{27}|\d+", "#"))
             .Select(l => l.Length > 200 ? l[..200] + "…" : l)
             .GroupBy(l => l)

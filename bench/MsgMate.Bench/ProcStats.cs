@@ -134,7 +134,9 @@ public static class ProcStats
 public sealed class Sampler : IAsyncDisposable
 {
     /// <param name="NodeCpuPct">Percent of one core, as <c>top</c> shows it; so are the others.</param>
-    public sealed record Sample(double At, double NodeCpuPct, double HarnessCpuPct, double MachineBusyPct, double NodeRssMiB)
+    /// <param name="Unqueued">Records stored but not yet published to Kafka (the outbox backlog), -1 when not probed.</param>
+    /// <param name="Open">Records not final yet, -1 when not probed.</param>
+    public sealed record Sample(double At, double NodeCpuPct, double HarnessCpuPct, double MachineBusyPct, double NodeRssMiB, long Unqueued, long Open)
     {
         /// <summary>CPU of everything else on the machine (other processes, kernel network work), percent of one core.</summary>
         public double OtherCpuPct => Math.Max(0, MachineBusyPct * Environment.ProcessorCount - NodeCpuPct - HarnessCpuPct);
@@ -146,11 +148,13 @@ public sealed class Sampler : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly List<Sample> _samples = [];
+    private readonly DbProbe? _probe;
 
-    public Sampler(int nodePid, Func<double> clock)
+    public Sampler(int nodePid, Func<double> clock, DbProbe? probe = null)
     {
         _nodePid = nodePid;
         _clock = clock;
+        _probe = probe;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -183,12 +187,15 @@ public sealed class Sampler : IAsyncDisposable
                 var self2 = ProcStats.CpuSeconds(_selfPid);
                 var machine2 = ProcStats.MachineCpu();
                 var wall = Math.Max(1e-3, now - last);
+                var counts = _probe is null ? null : await _probe.CountAsync();
                 var sample = new Sample(
                     now,
                     100 * (node2 - node) / wall,
                     100 * (self2 - self) / wall,
                     100 * (machine2.Busy - machine.Busy) / Math.Max(1e-3, machine2.Total - machine.Total),
-                    ProcStats.Memory(_nodePid).RssMiB);
+                    ProcStats.Memory(_nodePid).RssMiB,
+                    counts?.Unqueued ?? -1,
+                    counts?.Open ?? -1);
                 lock (_samples)
                 {
                     _samples.Add(sample);

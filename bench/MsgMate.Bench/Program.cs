@@ -34,7 +34,7 @@ Console.WriteLine($"  machine: {Environment.ProcessorCount} cores ({BenchRun.Cpu
 Console.WriteLine($"  node: {options.NodeDll}; store {options.Db}; parallelism " +
     (options.Parallelism is { } p ? $"{p.High}/{p.Medium}/{p.Low}" : "default 6/3/1") +
     (options.NodeSettings.Count == 0 ? "" : "; " + string.Join(", ", options.NodeSettings.Select(kv => $"{kv.Key}={kv.Value}"))));
-Console.WriteLine($"  work directory: {workDir}");
+Console.WriteLine($"  work directory: {workDir}; source revision {Environment.GetEnvironmentVariable("MSGMATE_BENCH_REVISION") ?? "?"}");
 
 var report = new Report();
 var status = 0;

@@ -54,6 +54,13 @@ public static class MsgMateNode
                     // Keep-majority, stable-after 20 s: a minority side downs itself (3+ nodes survive a loss).
                     SplitBrainResolver = new KeepMajorityOption(),
                 })
+                // Delivery lanes drain in service-requests-done (in-flight sends finish and are committed): give them time.
+                .AddHocon(
+                    $$"""
+                    akka.coordinated-shutdown.phases.service-requests-done.timeout = 25s
+                    akka.cluster.split-brain-resolver.stable-after = {{(int)cluster.StableAfter.TotalMilliseconds}}ms
+                    akka.cluster.failure-detector.acceptable-heartbeat-pause = {{(int)cluster.AcceptableHeartbeatPause.TotalMilliseconds}}ms
+                    """, HoconAddMode.Prepend)
                 .WithMsgMatePersistence(services.GetRequiredService<SqlDatabase>())
                 .AddUsers(options)
                 .AddTemplates(options)

@@ -34,7 +34,7 @@ public static class EndToEndPhase
             $"{options.Batch} recipients per request, {options.Submitters} submitters, priority {options.E2ePriority}");
 
         var resources = new PhaseResources(node.Pid);
-        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now);
+        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now, node.Probe);
         var outcome = await Bulk.SubmitAsync(api, sink, tag, n, options.Batch, options.E2ePriority, options.Submitters, "bench-e2e");
         var accepted = outcome.Messages;
         if (accepted == 0)
@@ -96,6 +96,11 @@ public static class EndToEndPhase
         var rate = finalCount / (end - firstAccept);
         report.Add(phase, "delivered end-to-end (first accept → last final)",
             FormattableString.Invariant($"{rate:N0} msgs/s ({finalCount:N0} final in {end - firstAccept:0.0} s{(double.IsNaN(doneAt) ? ", INCOMPLETE" : "")})"));
+        var lastAccept = outcome.LastAccept;
+        var duringSubmit = arrivals.Count(a => a <= lastAccept);
+        report.Add(phase, "delivered while submitting / after the last accept",
+            FormattableString.Invariant($"{duringSubmit / Math.Max(1e-3, lastAccept - firstAccept):N0} msgs/s ({duringSubmit:N0} in {lastAccept - firstAccept:0.0} s) / ") +
+            FormattableString.Invariant($"{(arrivals.Length - duringSubmit) / Math.Max(1e-3, lastArrival - lastAccept):N0} msgs/s ({arrivals.Length - duringSubmit:N0} in {lastArrival - lastAccept:0.0} s)"));
         report.Add(phase, "sink arrival rate (first accept → last arrival)",
             FormattableString.Invariant($"{arrivals.Length / (lastArrival - firstAccept):N0} msgs/s"));
         report.Add(phase, "sent / failed / missing at sink / duplicates",
@@ -163,9 +168,12 @@ public static class EndToEndPhase
                 samples.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{samples.Average(s => s.HarnessCpuPct):0}%"),
                 samples.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{samples.Average(s => s.OtherCpuPct):0}%"),
                 samples.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{samples.Max(s => s.NodeRssMiB):0}"),
+                samples.Count == 0 || samples[^1].Unqueued < 0 ? "" : samples[^1].Unqueued.ToString("N0", CultureInfo.InvariantCulture),
+                samples.Count == 0 || samples[^1].Open < 0 ? "" : samples[^1].Open.ToString("N0", CultureInfo.InvariantCulture),
             ]);
         }
-        Report.Timeline("timeline (s since the first request: delivered/s at the sink, CPU node, CPU harness, other processes (% of one core), node RSS MiB):",
-            rows, "s", "delivered/s", "node", "harness", "other", "RSS");
+        Report.Timeline("timeline (s since the first request: delivered/s at the sink; CPU of node, harness, other processes in % of one core; " +
+            "node RSS MiB; at the bucket's end: records stored but not yet published to Kafka (outbox), records not final (open)):",
+            rows, "s", "delivered/s", "node", "harness", "other", "RSS", "outbox", "open");
     }
 }

@@ -18,7 +18,7 @@ public static class IntakePhase
         await using var node = await BenchNode.StartAsync("intake", options, kafka, workDir, expected);
         BenchRun.Current = node;
         var resources = new PhaseResources(node.Pid);
-        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now);
+        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now, node.Probe);
 
         var windowStart = BenchClock.Now + options.IntakeWarmup.TotalSeconds;
         var windowEnd = windowStart + options.IntakeDuration.TotalSeconds;
@@ -97,8 +97,12 @@ public static class IntakePhase
                 samples.Count == 0 ? "" : $"{samples.Average(s => s.NodeCpuPct):0}%",
                 samples.Count == 0 ? "" : $"{samples.Average(s => s.HarnessCpuPct):0}%",
                 samples.Count == 0 ? "" : $"{samples.Average(s => s.OtherCpuPct):0}%",
+                samples.Count == 0 || samples[^1].Unqueued < 0 ? "" : $"{samples[^1].Unqueued:N0}",
+                samples.Count == 0 || samples[^1].Open < 0 ? "" : $"{samples[^1].Open:N0}",
             ]);
         }
-        Report.Timeline("timeline (s since start: delivered/s, CPU node, CPU harness, other processes; % of one core):", rows, "s", "delivered/s", "node", "harness", "other");
+        Report.Timeline("timeline (s since start: delivered/s; CPU of node, harness, other processes in % of one core; " +
+            "at the bucket's end: stored but not yet published to Kafka (outbox), not final (open)):",
+            rows, "s", "delivered/s", "node", "harness", "other", "outbox", "open");
     }
 }

@@ -21,12 +21,17 @@ public static class PriorityPhase
         BenchRun.Current = node;
         var api = node.Api;
         var resources = new PhaseResources(node.Pid);
-        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now);
+        await using var sampler = new Sampler(node.Pid, () => BenchClock.Now, node.Probe);
 
         var low = await Bulk.SubmitAsync(api, sink, lowTag, n, options.Batch, priority: 1, options.Submitters, "bench-low");
         report.Add(phase, "low backlog submitted",
             FormattableString.Invariant($"{low.Messages:N0} msgs in {low.LastAccept - low.FirstSent:0.0} s; {sink[lowTag].Count:N0} of them delivered by then") +
             (low.FirstError is null ? "" : $"; {low.Failed} failed: {low.FirstError}"));
+
+        if (await node.Probe.CountAsync() is { } atStart)
+        {
+            report.Add(phase, "backlog when the highs start", $"{atStart.Open:N0} low not final, {atStart.Unqueued:N0} of them not yet published to Kafka");
+        }
 
         // High messages at a steady pace, each its own request (not awaited in turn: a slow answer must not delay the next).
         var count = (int)Math.Round(options.HighRate * options.HighDuration.TotalSeconds);
@@ -83,15 +88,19 @@ public static class PriorityPhase
             .Select(g =>
             {
                 var lat = g.Where(a => a.Arrived is not null).Select(a => a.Arrived!.Value - a.SentAt).Order().ToList();
+                // The outbox backlog (stored, not yet published to Kafka) as that second began: the relay publishes oldest first.
+                var probe = sampler.Samples.LastOrDefault(x => x.At <= start + g.Key + 0.5 && x.Unqueued >= 0);
                 return new[]
                 {
                     g.Key.ToString(CultureInfo.InvariantCulture),
                     g.Count().ToString(CultureInfo.InvariantCulture),
                     lat.Count == 0 ? "-" : Percentile.Ms(Percentile.Of(lat, 50)),
                     lat.Count == 0 ? "-" : Percentile.Ms(lat[^1]),
+                    probe is null ? "" : probe.Unqueued.ToString("N0", CultureInfo.InvariantCulture),
                 };
             });
-        Report.Timeline("high latency by the second it was sent (ms):", rows, "s", "sent", "p50", "max");
+        Report.Timeline("high latency by the second it was sent (ms), and the outbox backlog (stored, not yet published to Kafka) then:",
+            rows, "s", "sent", "p50", "max", "outbox");
 
         resources.Report(report, phase, sampler);
         foreach (var (line, c) in node.LoggedProblems())

@@ -4,7 +4,7 @@ namespace MsgMate.Integration.Tests.Infrastructure;
 
 /// <summary>
 /// A node whose email channel talks SMTP to a scripted, real SMTP server in the test process, with short
-/// retry backoffs (200 ms doubling, at most 2 retries) so that retry paths finish in seconds.
+/// retry backoffs (500 ms doubling, at most 2 retries) so that retry paths finish in seconds.
 /// </summary>
 public abstract class PipelineFixture(Db db, bool sqlQueue) : IAsyncLifetime
 {
@@ -37,8 +37,8 @@ public abstract class PipelineFixture(Db db, bool sqlQueue) : IAsyncLifetime
         settings["MsgMate:Email:From"] = "noreply@msgmate.test";
         settings["MsgMate:Email:PoolSize"] = "4";
         settings["MsgMate:Delivery:Retry:MaxRetryCount"] = MaxRetryCount.ToString();
-        settings["MsgMate:Delivery:Retry:MinBackoff"] = "00:00:00.200";
-        settings["MsgMate:Delivery:Retry:MaxBackoff"] = "00:00:02";
+        settings["MsgMate:Delivery:Retry:MinBackoff"] = "00:00:00.500";
+        settings["MsgMate:Delivery:Retry:MaxBackoff"] = "00:00:04";
         settings["MsgMate:Delivery:Retry:Jitter"] = "0";
         settings["MsgMate:Delivery:PollInterval"] = "00:00:00.100";
         return settings;
