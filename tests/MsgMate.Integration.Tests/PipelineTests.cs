@@ -317,3 +317,5 @@ public sealed class PipelineOnSqlQueueSqlite(SqlQueueOnSqlite fixture) : Pipelin
 public sealed class PipelineOnSqlQueuePostgres(SqlQueueOnPostgres fixture) : PipelineTests<SqlQueueOnPostgres>(fixture);
 
 public sealed class PipelineOnKafka(KafkaOnSqlite fixture) : PipelineTests<KafkaOnSqlite>(fixture);
+
+public sealed class PipelineOnSqlQueueMariaDb(SqlQueueOnMariaDb fixture) : PipelineTests<SqlQueueOnMariaDb>(fixture);

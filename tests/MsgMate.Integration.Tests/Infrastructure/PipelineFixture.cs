@@ -83,3 +83,5 @@ public sealed class KafkaOnSqlite() : PipelineFixture(Db.Sqlite, sqlQueue: false
         _kafka?.Dispose();
     }
 }
+
+public sealed class SqlQueueOnMariaDb() : PipelineFixture(Db.MariaDb, sqlQueue: true);
