@@ -72,12 +72,14 @@ public abstract partial class CrashTests(ITestOutputHelper output)
     }
 }
 
+[Collection(TimingCollection.Name)]
 public sealed class CrashOnSqlQueue(ITestOutputHelper output) : CrashTests(output)
 {
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
         Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((new Dictionary<string, string?> { ["MsgMate:Queue:SqlQueue"] = "true" }, null));
 }
 
+[Collection(TimingCollection.Name)]
 public sealed class CrashOnKafka(ITestOutputHelper output) : CrashTests(output)
 {
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync()

@@ -47,6 +47,8 @@ public abstract class PriorityTests<TFixture>(TFixture fixture) : IClassFixture<
     }
 }
 
+[Collection(TimingCollection.Name)]
 public sealed class PriorityOnSqlQueueSqlite(SqlQueueOnSqlite fixture) : PriorityTests<SqlQueueOnSqlite>(fixture);
 
+[Collection(TimingCollection.Name)]
 public sealed class PriorityOnKafka(KafkaOnSqlite fixture) : PriorityTests<KafkaOnSqlite>(fixture);

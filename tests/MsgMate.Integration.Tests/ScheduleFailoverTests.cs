@@ -9,6 +9,7 @@ namespace MsgMate.Integration.Tests;
 /// schedules. Its shards are re-homed on the survivors once the split-brain resolver downs it, the due-time index
 /// wakes the schedules there, and each fires exactly once. The test reports how late they were.
 /// </summary>
+[Collection(TimingCollection.Name)]
 public sealed class ScheduleFailoverTests(ITestOutputHelper output)
 {
     private const int Schedules = 30;

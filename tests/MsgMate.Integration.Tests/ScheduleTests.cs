@@ -4,6 +4,7 @@ using MsgMate.Integration.Tests.Infrastructure;
 namespace MsgMate.Integration.Tests;
 
 /// <summary>Schedules through the API against a real node (SQL queue; email to the development outbox).</summary>
+[Collection(TimingCollection.Name)]
 public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode>
 {
     private static readonly TimeZoneInfo Shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");

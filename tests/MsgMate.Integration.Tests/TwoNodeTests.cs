@@ -51,12 +51,14 @@ public abstract class TwoNodeTests
     }
 }
 
+[Collection(TimingCollection.Name)]
 public sealed class TwoNodesOnSqlQueue : TwoNodeTests
 {
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
         Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((new Dictionary<string, string?> { ["MsgMate:Queue:SqlQueue"] = "true" }, null));
 }
 
+[Collection(TimingCollection.Name)]
 public sealed class TwoNodesOnKafka : TwoNodeTests
 {
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync()
