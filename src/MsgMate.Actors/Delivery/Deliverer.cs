@@ -74,7 +74,6 @@ public sealed class Deliverer
     public async Task<ICommittableOffset> HandleAsync(CommittableJob committable)
     {
         var job = committable.Job;
-        TempDbg.W($"deliver got {job.MsgId[..8]} a{job.Attempt}");
         var record = await PersistentlyAsync(() => _records.GetAsync(job.MsgId), "load record");
         if (record is null || MessageStatus.IsFinal(record.Status) || record.Attempts >= job.Attempt)
         {
@@ -104,7 +103,6 @@ public sealed class Deliverer
             await _outcomes.WriteAsync([result]);
             return true;
         }, "write outcome");
-        TempDbg.W($"deliver outcome written {job.MsgId[..8]} a{attempt} status {status} nb {notBefore}");
         if (status == MessageStatus.Retrying)
         {
             _signal.RecordsStored(notBefore);

@@ -77,14 +77,13 @@ public sealed class OutboxRelay : ReceiveActor, IWithTimers
         {
             return new Relayed(0);
         }
-        TempDbg.W("relay took " + string.Join(",", due.Select(d => $"{d.Job.MsgId[..8]}:{d.Lane}:a{d.Job.Attempt}")));
         // Published (acknowledged by every in-sync replica) before marked: never marked and lost. Bounded, so
         // that a broker outage ends this round (and the next tick tries again) instead of stalling the relay.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await queue.PublishAsync(due, timeout.Token);
-        TempDbg.W("relay published " + due.Count);
-        await records.MarkQueuedAsync(due.Select(d => d.Job.MsgId).ToList());
-        TempDbg.W("relay marked " + due.Count);
+        // Marks only records still at the published attempt: the job may already have been delivered and its
+        // outcome (a retry to publish next) written meanwhile, which this mark must not hide.
+        await records.MarkQueuedAsync(due.Select(d => d.Job).ToList());
         return new Relayed(due.Count);
     }
 }

@@ -197,12 +197,23 @@ public sealed class RecordStore(SqlDatabase db)
             new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore))).ToList();
     }
 
-    public async Task MarkQueuedAsync(IReadOnlyCollection<string> msgIds, CancellationToken ct = default)
+    /// <summary>
+    /// Outbox: marks published jobs queued, only where the record is still at the attempt the job carries. A job can
+    /// be consumed and its attempt's outcome written (queued = 0, attempts + 1, maybe a retry due) before the relay
+    /// gets the publish acknowledgement and marks it; an unconditional mark would then hide the next attempt from
+    /// <see cref="TakeUnqueuedAsync"/> for good.
+    /// </summary>
+    public async Task MarkQueuedAsync(IReadOnlyCollection<DeliveryJob> published, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync(new CommandDefinition(
-            $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND status IN (1, 4)",
-            new { ids = msgIds.ToArray() }, cancellationToken: ct));
+        await using var tx = await c.BeginTransactionAsync(ct);
+        foreach (var jobs in published.GroupBy(j => j.Attempt))
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND attempts = @attempts AND status IN (1, 4)",
+                new { ids = jobs.Select(j => j.MsgId).ToArray(), attempts = jobs.Key - 1 }, tx, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>

@@ -231,7 +231,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
             return;
         }
         _demand += count;
-        TempDbg.W($"{_topic} request {count} demand {_demand} paused {_paused}");
         DeliverHeld();
         SchedulePoll();
     }
@@ -258,7 +257,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
         if (_paused)
         {
-            TempDbg.W($"{_topic} resume {Describe(_assigned.Keys)}");
             _consumer.Resume(_assigned.Keys);
             _paused = false;
         }
@@ -300,7 +298,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
         if (!_paused)
         {
-            TempDbg.W($"{_topic} pause {Describe(_assigned.Keys)}");
             _consumer.Pause(_assigned.Keys);
             _paused = true;
         }
@@ -313,7 +310,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         if (_assignmentChanged)
         {
             // Partitions assigned while paused start fetching: pause them too.
-            TempDbg.W($"{_topic} re-pause {Describe(_assigned.Keys)}");
             _consumer.Pause(_assigned.Keys);
             _assignmentChanged = false;
         }
@@ -341,7 +337,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
     {
         _stats.OnFetched();
         var tp = result.TopicPartition;
-        TempDbg.W($"{_topic} fetched {result.TopicPartitionOffset} assigned {_assigned.ContainsKey(tp)}");
         if (!_assigned.TryGetValue(tp, out var epoch))
         {
             // Fetched before a revocation took effect: the new owner reads it.
@@ -425,7 +420,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         _assignmentChanged = true;
         _stats.OnRebalance(_assigned.Count);
         _log.Info("Kafka {0}: assigned {1} (now {2})", _topic, Describe(partitions), Describe(_assigned.Keys));
-        TempDbg.W($"{_topic} assigned {Describe(partitions)} now {Describe(_assigned.Keys)} paused {_paused} demand {_demand}");
     }
 
     private void OnRevoked(List<TopicPartition> partitions, bool lost)
@@ -466,7 +460,6 @@ internal sealed class KafkaConsumerActor : ReceiveActor, IWithTimers
         }
         _stats.OnRebalance(_assigned.Count);
         _log.Info("Kafka {0}: {1} {2} (now {3})", _topic, lost ? "lost" : "revoked", Describe(partitions), Describe(_assigned.Keys));
-        TempDbg.W($"{_topic} {(lost ? "lost" : "revoked")} {Describe(partitions)} now {Describe(_assigned.Keys)}");
     }
 
     // --- committing ---------------------------------------------------------------------------------------
