@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS mm_msg_records (
     modify_time           BIGINT        NOT NULL,
     sent_time             BIGINT        NOT NULL DEFAULT 0,
     INDEX ix_mm_records_claim (status, priority, not_before),
-    INDEX ix_mm_records_outbox (queued, not_before),
+    INDEX ix_mm_records_outbox (queued, priority, not_before),
     INDEX ix_mm_records_created (create_time),
     INDEX ix_mm_records_batch (batch_id),
     INDEX ix_mm_records_to (to_addr, create_time),

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS mm_msg_records (
     sent_time             BIGINT        NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS ix_mm_records_claim ON mm_msg_records (status, priority, not_before);
-CREATE INDEX IF NOT EXISTS ix_mm_records_outbox ON mm_msg_records (queued, not_before);
+CREATE INDEX IF NOT EXISTS ix_mm_records_outbox ON mm_msg_records (queued, priority, not_before);
 CREATE INDEX IF NOT EXISTS ix_mm_records_created ON mm_msg_records (create_time);
 CREATE INDEX IF NOT EXISTS ix_mm_records_batch ON mm_msg_records (batch_id);
 CREATE INDEX IF NOT EXISTS ix_mm_records_to ON mm_msg_records (to_addr, create_time);

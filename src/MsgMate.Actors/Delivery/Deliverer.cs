@@ -38,11 +38,10 @@ public sealed class ChannelThrottle
 }
 
 /// <summary>
-/// Delivers one job: load the record, skip it if it is final or this attempt already happened, send through
-/// the channel actor, and write the outcome (group commit). Only then is the job's offset handed back for
-/// committing: commit after the record is final or scheduled for a retry. A failed attempt is retried after
-/// an exponential backoff with jitter while the retry budget lasts (retryable errors only), then it is final
-/// <c>failed</c> with the last error and a dead-letter row.
+/// Delivers jobs in two steps that the lane streams run as two stages: <see cref="SendAsync"/> (load the record,
+/// send, decide) with the lane's parallelism, then <see cref="RecordAsync"/> writing a batch of outcomes at once.
+/// A failed attempt is retried after an exponential backoff with jitter while the retry budget lasts (retryable
+/// errors only), then it is final <c>failed</c> with the last error and a dead-letter row.
 /// </summary>
 public sealed class Deliverer
 {
@@ -71,14 +70,22 @@ public sealed class Deliverer
         _outcomes = new BatchWriter<DeliveryOutcome>(system, "outcomes", batch => records.ApplyOutcomesAsync(batch), maxItems: 500);
     }
 
-    public async Task<ICommittableOffset> HandleAsync(CommittableJob committable)
+    /// <summary>What one job came to: its offset, and the outcome to record (none when it was skipped).</summary>
+    public sealed record Attempted(ICommittableOffset Offset, DeliveryOutcome? Outcome);
+
+    /// <summary>
+    /// Sends one job: loads the record, skips it if it is final or this attempt already happened (a record already
+    /// sent is never sent again), sends through the channel actor and decides the outcome. The outcome is written
+    /// by <see cref="RecordAsync"/>, in batches, before the offset is committed.
+    /// </summary>
+    public async Task<Attempted> SendAsync(CommittableJob committable)
     {
         var job = committable.Job;
         var record = await PersistentlyAsync(() => _records.GetAsync(job.MsgId), "load record");
         if (record is null || MessageStatus.IsFinal(record.Status) || record.Attempts >= job.Attempt)
         {
-            // Already final (a record already sent is never sent again) or a redelivered copy of a done attempt.
-            return committable.Offset;
+            // Already final, or a redelivered copy of an attempt that was made.
+            return new Attempted(committable.Offset, null);
         }
 
         await _throttle.WaitAsync(record.Channel);
@@ -95,23 +102,39 @@ public sealed class Deliverer
                     now + (long)RetryPolicy.Backoff(_options.Retry, record.RetryCount + 1, Random.Shared.NextDouble()).TotalMilliseconds),
             _ => (MessageStatus.Failed, record.RetryCount, record.NotBefore),
         };
-        var attempt = record.Attempts + 1;
         var error = outcome.Result == SendResult.Sent ? "" : Truncate(outcome.Error ?? "unknown error", 1000);
-        var result = new DeliveryOutcome(record.MsgId, attempt, status, now, record.Channel, outcome.Provider, error, duration, retryCount, notBefore, _node);
+        return new Attempted(committable.Offset, new DeliveryOutcome(
+            record.MsgId, record.Attempts + 1, status, now, record.Channel, outcome.Provider, error, duration, retryCount, notBefore, _node));
+    }
+
+    /// <summary>
+    /// Writes the outcomes of a batch of attempts (one transaction, shared with the other lanes' batches) and only
+    /// then hands the batch on to be committed: commit after the record is final or scheduled for its retry.
+    /// </summary>
+    public async Task<IReadOnlyList<Attempted>> RecordAsync(IReadOnlyList<Attempted> batch)
+    {
+        var outcomes = batch.Select(a => a.Outcome).OfType<DeliveryOutcome>().ToList();
+        if (outcomes.Count == 0)
+        {
+            return batch;
+        }
         await PersistentlyAsync(async () =>
         {
-            await _outcomes.WriteAsync([result]);
+            await _outcomes.WriteAsync(outcomes);
             return true;
-        }, "write outcome");
-        if (status == MessageStatus.Retrying)
+        }, "write outcomes");
+        foreach (var o in outcomes)
         {
-            _signal.RecordsStored(notBefore);
+            if (o.Status == MessageStatus.Retrying)
+            {
+                _signal.RecordsStored(o.NotBefore);
+            }
+            else if (o.Status == MessageStatus.Failed)
+            {
+                _log.LogWarning("Message {MsgId} failed after {Attempts} attempt(s): {Error}", o.MsgId, o.Attempt, o.Error);
+            }
         }
-        else if (status == MessageStatus.Failed)
-        {
-            _log.LogWarning("Message {MsgId} failed after {Attempts} attempt(s): {Error}", record.MsgId, attempt, error);
-        }
-        return committable.Offset;
+        return batch;
     }
 
     private static OutboundMessage ToOutbound(MessageRecord r) => new(

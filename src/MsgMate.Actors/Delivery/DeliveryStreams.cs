@@ -8,7 +8,8 @@ using MsgMate.Actors.Queue;
 namespace MsgMate.Actors.Delivery;
 
 /// <summary>
-/// One stream per lane: source (claim / consume) → deliver with the lane's parallelism → commit in batches.
+/// One stream per lane: source (claim / consume) → send with the lane's parallelism → record outcomes in
+/// batches → commit in batches.
 /// High, medium, low and retry each have their own source and parallelism (6/3/1/1 by default), so a flood
 /// of low never occupies the consumers of high. On coordinated shutdown every lane is drained: fetching stops,
 /// in-flight deliveries finish and are committed, then the consumers close.
@@ -32,8 +33,14 @@ public sealed class DeliveryStreams : ReceiveActor
         {
             var (control, completion) = queue.Consume(lane)
                 .Named($"{lane}-source")
-                .SelectAsync(parallelism, deliverer.HandleAsync)
-                .Named($"{lane}-deliver")
+                // Ordered: offsets reach the committer in the order they were consumed.
+                .SelectAsync(parallelism, deliverer.SendAsync)
+                .Named($"{lane}-send")
+                // A send slot is free as soon as its send is done; outcomes are written a batch at a time.
+                .GroupedWithin(256, TimeSpan.FromMilliseconds(10))
+                .SelectAsync(1, batch => deliverer.RecordAsync(batch.ToList()))
+                .Named($"{lane}-record")
+                .SelectMany(batch => batch.Select(a => a.Offset))
                 .Via(queue.Committer(lane))
                 .Named($"{lane}-commit")
                 .ToMaterialized(Sink.Ignore<Done>(), Keep.Both)

@@ -183,18 +183,30 @@ public sealed class RecordStore(SqlDatabase db)
         return count;
     }
 
-    /// <summary>Outbox: records due but not yet handed to the queue (new, retrying, re-driven), oldest due first.</summary>
+    /// <summary>
+    /// Outbox: records due but not yet handed to the queue (new, retrying, re-driven), high priority first, then
+    /// oldest due first within a priority — a backlog of low never holds back a high message here either.
+    /// </summary>
     public async Task<IReadOnlyList<(QueueLane Lane, DeliveryJob Job)>> TakeUnqueuedAsync(long now, int limit, CancellationToken ct = default)
     {
+        var taken = new List<(QueueLane, DeliveryJob)>();
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<(string MsgId, int Priority, int Channel, int Attempts, int Status, long NotBefore)>(new CommandDefinition(
-            """
-            SELECT msg_id, priority, channel, attempts, status, not_before FROM mm_msg_records
-            WHERE queued = 0 AND not_before <= @now AND status IN (1, 4)
-            ORDER BY not_before LIMIT @limit
-            """, new { now, limit }, cancellationToken: ct));
-        return rows.Select(r => (r.Status == MessageStatus.Retrying ? QueueLane.Retry : (QueueLane)r.Priority,
-            new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore))).ToList();
+        foreach (var priority in new[] { MessagePriority.High, MessagePriority.Medium, MessagePriority.Low })
+        {
+            if (taken.Count >= limit)
+            {
+                break;
+            }
+            var rows = await c.QueryAsync<(string MsgId, int Priority, int Channel, int Attempts, int Status, long NotBefore)>(new CommandDefinition(
+                """
+                SELECT msg_id, priority, channel, attempts, status, not_before FROM mm_msg_records
+                WHERE queued = 0 AND priority = @priority AND not_before <= @now AND status IN (1, 4)
+                ORDER BY not_before LIMIT @limit
+                """, new { now, priority, limit = limit - taken.Count }, cancellationToken: ct));
+            taken.AddRange(rows.Select(r => (r.Status == MessageStatus.Retrying ? QueueLane.Retry : (QueueLane)r.Priority,
+                new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore))));
+        }
+        return taken;
     }
 
     /// <summary>
