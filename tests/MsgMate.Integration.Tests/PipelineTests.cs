@@ -149,7 +149,11 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
             to = "never@example.com", templateID = template, templateData = new { x = "2" }, sendTimestamp = due.ToUnixTimeSeconds(),
         })).ShouldSucceed()["msgID"].GetString()!;
 
-        Assert.Equal(1, (await Node.GetAsync($"/msg/get_msg_record?msgID={later}")).ShouldSucceed()["status"].GetInt32());
+        // Stored at once (real ids), waiting as "scheduled" (6) for the schedule entity that owns their timer.
+        var waiting = (await Node.GetAsync($"/msg/get_msg_record?msgID={later}")).ShouldSucceed();
+        Assert.Equal(6, waiting["status"].GetInt32());
+        var scheduleId = waiting["schedule_id"].GetString()!;
+        Assert.Equal(1, (await Node.GetAsync($"/scheduled/get?schedule_id={scheduleId}")).ShouldSucceed()["message"].GetProperty("status").GetInt32());
         (await Node.PostAsync("/msg/cancel", new { msgID = cancelled })).ShouldSucceed();
         (await Node.PostAsync("/msg/cancel", new { msgID = cancelled })).ShouldFail(8049, 409);
 
@@ -160,6 +164,22 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Equal(5, (await Node.GetAsync($"/msg/get_msg_record?msgID={cancelled}")).ShouldSucceed()["status"].GetInt32());
         Assert.Empty(MailsFor(cancelled));
         (await Node.PostAsync("/msg/cancel", new { msgID = later })).ShouldFail(8049, 409);
+        Assert.Equal(2, (await Node.GetAsync($"/scheduled/get?schedule_id={scheduleId}")).ShouldSucceed()["message"].GetProperty("status").GetInt32());
+    }
+
+    [Fact(DisplayName = "Cancelling the schedule of a future send cancels its waiting records")]
+    public async Task Future_send_cancelled_through_its_schedule()
+    {
+        var id = (await Node.PostAsync("/msg/send_msg", new
+        {
+            to = new[] { "f1@example.com", "f2@example.com" }, channels = new[] { 1 }, content = "x",
+            sendTimestamp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds(),
+        })).ShouldSucceed()["msgID"].GetString()!;
+        var scheduleId = (await Node.GetAsync($"/msg/get_msg_record?msgID={id}")).ShouldSucceed()["schedule_id"].GetString()!;
+        (await Node.PostAsync("/scheduled/cancel", new { schedule_id = scheduleId })).ShouldSucceed();
+        var records = (await Node.GetAsync($"/msg/list_msg_records?schedule_id={scheduleId}")).ShouldSucceed()["records"].EnumerateArray().ToList();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, r => Assert.Equal(5, r.GetProperty("Status").GetInt32()));
     }
 
     [Fact(DisplayName = "An Idempotency-Key repeat answers the first answer; the same key with another body is refused")]

@@ -40,11 +40,13 @@ public sealed class IntakeService
     private readonly TimeProvider _clock;
     private readonly ILogger<IntakeService> _log;
     private readonly Lazy<BatchWriter<MessageRecord>> _groupCommit;
+    private readonly Schedules.ScheduleService _schedules;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
-        TimeProvider clock, ILogger<IntakeService> log)
+        Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log)
     {
+        _schedules = schedules;
         _templates = templates;
         _users = users;
         _records = records;
@@ -57,6 +59,14 @@ public sealed class IntakeService
 
     public async Task<SendAnswer> SubmitAsync(SendRequest request, string? idempotencyKey, CancellationToken ct = default)
     {
+        if (request.ReleaseBatchId.Length > 0)
+        {
+            // The firing of a future send_msg: its records are stored already, waiting; release them.
+            var released = await _records.ReleaseBatchAsync(request.ReleaseBatchId, _clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            _signal.RecordsStored(0);
+            return new SendAnswer(ResultCode.Ok, "ok", request.ReleaseBatchId, [], released, false);
+        }
+
         // A repeat is answered before anything else is checked: what was accepted once stays accepted.
         string? requestHash = null;
         if (idempotencyKey is not null)
@@ -88,6 +98,20 @@ public sealed class IntakeService
 
         var batchId = Guid.NewGuid().ToString();
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (request.ScheduleId.Length == 0 && request.SendAtMs > now + 1000)
+        {
+            // A future sendTimestamp uses the schedules' mechanism: a schedule entity owns the timer and, when due,
+            // releases this batch. It is created first: if storing the records fails, it fires and releases nothing.
+            var scheduleId = Schedules.ScheduleService.NewScheduleId();
+            var spec = new Schedules.ScheduleSpec(request.SourceId, request.To, request.UserIds, request.Tags, request.Channels,
+                request.Subject, request.Priority, request.TemplateId, request.Content, request.TemplateData, batchId);
+            var created = await _schedules.SendAsync(new Schedules.ScheduleCommands.Create(scheduleId, spec, request.SendAtMs, null), ct);
+            if (!created.IsOk)
+            {
+                return SendAnswer.Fail(created.Code, created.Message);
+            }
+            request = request with { ScheduleId = scheduleId };
+        }
         var records = Expand(request, contents, named, batchId, now, ct);
         var answer = idempotencyKey is null
             ? await StoreAsync(records, batchId, ct)
@@ -143,6 +167,7 @@ public sealed class IntakeService
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var notBefore = Math.Max(r.SendAtMs, now);
+        var waiting = r.ScheduleId.Length > 0 && r.SendAtMs > now ? MessageStatus.Scheduled : MessageStatus.Pending;
         var data = JsonSerializer.Serialize(r.TemplateData);
         // Hashes, not addresses: a 100k audience costs a few MB here, whatever the address lengths.
         var seen = new HashSet<UInt128>();
@@ -160,7 +185,7 @@ public sealed class IntakeService
                 To = address, UserId = userId, Channel = (int)c.Channel, Priority = r.Priority, TemplateId = r.TemplateId ?? "",
                 TemplateData = data, Subject = c.Subject, Body = c.Body, IsHtml = c.IsHtml, SignName = c.SignName,
                 ProviderTemplateId = c.ProviderTemplateId,
-                Status = failure is null ? MessageStatus.Pending : MessageStatus.Failed,
+                Status = failure is null ? waiting : MessageStatus.Failed,
                 LastError = failure ?? "", NotBefore = notBefore, CreateTime = now, ModifyTime = now,
             };
         }

@@ -9,9 +9,12 @@ public static class MessageStatus
     public const int Retrying = 4;
     public const int Cancelled = 5;
 
+    /// <summary>Stored for a future sendTimestamp; its schedule entity releases it (to pending) when due.</summary>
+    public const int Scheduled = 6;
+
     public static bool IsFinal(int status) => status is Sent or Failed or Cancelled;
 
-    public static bool IsKnown(int status) => status is >= Pending and <= Cancelled;
+    public static bool IsKnown(int status) => status is >= Pending and <= Scheduled;
 }
 
 /// <summary>Priority as on the wire: 1 low, 2 medium (the default), 3 high.</summary>

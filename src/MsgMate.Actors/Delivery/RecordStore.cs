@@ -161,8 +161,26 @@ public sealed class RecordStore(SqlDatabase db)
     {
         await using var c = await db.OpenAsync(ct);
         return await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4)",
+            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4, 6)",
             new { msgId, now }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>A future send's firing: its scheduled records become pending, due now. Cancelled ones stay cancelled.</summary>
+    public async Task<int> ReleaseBatchAsync(string batchId, long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE mm_msg_records SET status = 1, not_before = @now, queued = 0, modify_time = @now WHERE batch_id = @batchId AND status = 6",
+            new { batchId, now }, cancellationToken: ct));
+    }
+
+    /// <summary>A future send's schedule was cancelled: so are its records still waiting.</summary>
+    public async Task<int> CancelScheduledAsync(string scheduleId, long now, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE schedule_id = @scheduleId AND status = 6",
+            new { scheduleId, now }, cancellationToken: ct));
     }
 
     /// <summary>Re-drives failed messages (one, or a whole batch): pending again, a fresh round of attempts.</summary>

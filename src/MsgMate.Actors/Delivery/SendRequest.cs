@@ -11,6 +11,8 @@ namespace MsgMate.Actors.Delivery;
 /// <param name="Channels">With inline content: the channels to use (one record per recipient and channel).</param>
 /// <param name="Subject">Overrides the template's subject when not empty.</param>
 /// <param name="SendAtMs">Unix milliseconds; 0 or in the past = now.</param>
+/// <param name="ReleaseBatchId">Set on the firing of a send_msg with a future sendTimestamp: its records were stored
+/// (status scheduled) when it was accepted, and the firing only releases them.</param>
 public sealed record SendRequest(
     string SourceId,
     ImmutableArray<string> To,
@@ -23,7 +25,8 @@ public sealed record SendRequest(
     string? Content,
     ImmutableSortedDictionary<string, string> TemplateData,
     long SendAtMs,
-    string ScheduleId = "");
+    string ScheduleId = "",
+    string ReleaseBatchId = "");
 
 /// <summary>What one channel of a send carries: rendered once, shared by every recipient.</summary>
 public sealed record ChannelContent(Channel Channel, string Subject, string Body, bool IsHtml, string SignName, string ProviderTemplateId);

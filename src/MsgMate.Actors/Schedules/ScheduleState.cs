@@ -15,11 +15,12 @@ public sealed record ScheduleSpec(
     int Priority,
     string? TemplateId,
     string? Content,
-    ImmutableSortedDictionary<string, string> TemplateData)
+    ImmutableSortedDictionary<string, string> TemplateData,
+    string ReleaseBatchId = "")
 {
     /// <summary>The send this schedule submits through the intake, as send_msg would.</summary>
     public SendRequest ToSendRequest(string scheduleId) =>
-        new(SourceId, To, UserIds, Tags, Channels, Subject, Priority, TemplateId, Content, TemplateData, 0, scheduleId);
+        new(SourceId, To, UserIds, Tags, Channels, Subject, Priority, TemplateId, Content, TemplateData, 0, scheduleId, ReleaseBatchId ?? "");
 }
 
 /// <summary>Schedule status as the Go project (1–4), plus 5 paused.</summary>

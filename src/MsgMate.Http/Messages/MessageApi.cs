@@ -108,7 +108,7 @@ public static class MessageApi
         var (from, fromError) = QueryTime(http, "start_time", options.Zone);
         var (until, untilError) = QueryTime(http, "end_time", options.Zone);
         var error = pagingError ?? statusError ?? channelError ?? priorityError ?? fromError ?? untilError
-            ?? (status is null || MessageStatus.IsKnown(status.Value) ? null : Api.Invalid("status must be 1 pending, 2 sent, 3 failed, 4 retrying or 5 cancelled"))
+            ?? (status is null || MessageStatus.IsKnown(status.Value) ? null : Api.Invalid("status must be 1 pending, 2 sent, 3 failed, 4 retrying, 5 cancelled or 6 scheduled"))
             ?? (channel is null || KnownChannels.IsKnown(channel.Value) ? null : Api.Invalid($"channel must be one of {KnownChannels.Range}"))
             ?? (priority is null or >= 1 and <= 3 ? null : Api.Invalid("priority must be 1, 2 or 3"));
         if (error is not null)
@@ -214,6 +214,7 @@ public static class MessageApi
         MessageStatus.Failed => "failed",
         MessageStatus.Retrying => "retrying",
         MessageStatus.Cancelled => "cancelled",
+        MessageStatus.Scheduled => "scheduled",
         _ => status.ToString(),
     };
 }

@@ -23,8 +23,7 @@ public static class ScheduleApi
         group.MapGet("/get", GetAsync).Produces<GetScheduleResponse>().WithSummary("A schedule, with its next fire times");
         group.MapGet("/list", ListAsync).Produces<ScheduleListResponse>()
             .WithSummary("Schedules, newest first; status 1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused");
-        group.MapPost("/cancel", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
-                ByIdAsync(http, schedules, options, id => new ScheduleCommands.Cancel(id), ct))
+        group.MapPost("/cancel", CancelAsync)
             .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Cancel a pending schedule");
         group.MapPost("/pause", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
                 ByIdAsync(http, schedules, options, id => new ScheduleCommands.Pause(id), ct))
@@ -143,6 +142,21 @@ public static class ScheduleApi
             }
         }
         var reply = await schedules.SendAsync(new ScheduleCommands.Edit(req.ScheduleId, spec, firstAt, recurrence, req.Once == true), ct);
+        return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> CancelAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > 64)
+        {
+            return Api.Invalid("schedule_id is required (at most 64 characters)");
+        }
+        var reply = await schedules.CancelAsync(req.ScheduleId, ct);
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
     }
 
