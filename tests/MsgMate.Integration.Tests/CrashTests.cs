@@ -82,18 +82,6 @@ public sealed class CrashOnSqlQueue(ITestOutputHelper output) : CrashTests(outpu
 [Collection(TimingCollection.Name)]
 public sealed class CrashOnKafka(ITestOutputHelper output) : CrashTests(output)
 {
-    protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync()
-    {
-        var broker = KafkaOnSqlite.StartBroker();
-        return Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((KafkaOnSqlite.KafkaSettings(broker.BootstrapServers), new Disposer(broker)));
-    }
-
-    private sealed class Disposer(IDisposable inner) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            inner.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
+    protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
+        Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>(KafkaOnSqlite.StartBrokerWithSettings());
 }

@@ -61,18 +61,6 @@ public sealed class TwoNodesOnSqlQueue : TwoNodeTests
 [Collection(TimingCollection.Name)]
 public sealed class TwoNodesOnKafka : TwoNodeTests
 {
-    protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync()
-    {
-        var broker = KafkaOnSqlite.StartBroker();
-        return Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((KafkaOnSqlite.KafkaSettings(broker.BootstrapServers), new BrokerHandle(broker)));
-    }
-
-    private sealed class BrokerHandle(IDisposable inner) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            inner.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
+    protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
+        Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>(KafkaOnSqlite.StartBrokerWithSettings());
 }

@@ -63,6 +63,22 @@ public sealed class KafkaOnSqlite() : PipelineFixture(Db.Sqlite, sqlQueue: false
     public static MsgMate.KafkaMock.KafkaMockCluster StartBroker() =>
         MsgMate.KafkaMock.KafkaMockCluster.Start(topics: ["msgmate.high", "msgmate.medium", "msgmate.low", "msgmate.retry"], partitions: 3);
 
+    /// <summary>The broker of a test that runs its own nodes, for its settings and its `await using`.</summary>
+    public static (Dictionary<string, string?> Settings, IAsyncDisposable Broker) StartBrokerWithSettings()
+    {
+        var broker = StartBroker();
+        return (KafkaSettings(broker.BootstrapServers), new BrokerHandle(broker));
+    }
+
+    private sealed class BrokerHandle(IDisposable broker) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            broker.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     public static Dictionary<string, string?> KafkaSettings(string bootstrapServers) => new()
     {
         ["MsgMate:Queue:SqlQueue"] = "false",
