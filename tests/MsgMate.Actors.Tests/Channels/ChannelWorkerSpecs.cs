@@ -22,10 +22,10 @@ public sealed class ChannelWorkerSpecs : TestKit
 
     private static OutboundMessage Message(int i) => new($"m{i}", Channel.Webhook, "http://127.0.0.1/x", "", "body", false);
 
-    private SendOutcome Send(IActorRef channel, int i)
+    private SendOutcome Send(IActorRef channel, int i, TimeSpan? wait = null)
     {
         channel.Tell(new ChannelWorker.Deliver(Message(i), TimeSpan.FromSeconds(5)));
-        return ExpectMsg<SendOutcome>();
+        return ExpectMsg<SendOutcome>(wait ?? TimeSpan.FromSeconds(10));
     }
 
     [Fact(DisplayName = "After N failures in a row the channel backs off, answering at once without calling the provider; later it is tried again")]
@@ -41,14 +41,20 @@ public sealed class ChannelWorkerSpecs : TestKit
         }
         Assert.Equal(3, sender.Calls);
 
-        // Backing off: answered by the supervisor (or the tripping worker), the provider is not called.
-        var during = Send(channel, 3);
-        Assert.Equal(SendResult.RetryableFailure, during.Result);
-        Assert.Contains("backing off", during.Error);
+        // Backing off: answered by the supervisor (or the tripping worker), the provider is not called. A request
+        // that reaches the worker in the instant it fails is lost (its asker times out and retries, as the
+        // deliverer does), so each try waits a second.
+        AwaitAssert(() =>
+        {
+            var during = Send(channel, 3, TimeSpan.FromSeconds(1));
+            Assert.Equal(SendResult.RetryableFailure, during.Result);
+            Assert.Contains("backing off", during.Error);
+        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         Assert.Equal(3, sender.Calls);
 
         Volatile.Write(ref healthy, true);
-        AwaitAssert(() => Assert.Equal(SendResult.Sent, Send(channel, 4).Result), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        AwaitAssert(() => Assert.Equal(SendResult.Sent, Send(channel, 4, TimeSpan.FromSeconds(1)).Result),
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
     }
 
     [Fact(DisplayName = "A permanent failure does not count towards backing off")]
