@@ -8,7 +8,7 @@ public abstract class TwoNodeTests
 {
     protected abstract Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync();
 
-    [Fact(DisplayName = "Two nodes in one cluster: every message delivered, both nodes delivered some")]
+    [Fact(DisplayName = "Two nodes in one cluster: every message delivered once, both nodes delivered some")]
     public async Task Both_nodes_work()
     {
         await using var smtp = new ScriptedSmtpServer();
@@ -25,26 +25,28 @@ public abstract class TwoNodeTests
         await using var a = await NodeHost.StartAsync(provider, connection, new Dictionary<string, string?>(settings) { ["MsgMate:Cluster:Port"] = portA.ToString() });
         await using var b = await NodeHost.StartAsync(provider, connection, new Dictionary<string, string?>(settings) { ["MsgMate:Cluster:Port"] = portB.ToString() });
 
+        // Batches alternate between the nodes until both have delivered (a consumer joining a Kafka group takes a
+        // rebalance, a few seconds against the mock); at most 16 batches of 250.
         var ids = new List<string>();
-        for (var batch = 0; batch < 4; batch++)
+        var nodes = new Dictionary<string, int>();
+        for (var batch = 0; batch < 16 && (batch < 4 || nodes.Count < 2); batch++)
         {
             var to = Enumerable.Range(0, 250).Select(i => $"two{batch}-{i}@example.com").ToArray();
             var node = batch % 2 == 0 ? a : b;
             ids.AddRange((await node.PostAsync("/msg/send_msg", new { to, channels = new[] { 1 }, content = "shared", priority = 2 }))
                 .ShouldSucceed()["msgIDs"].EnumerateArray().Select(e => e.GetString()!));
+            await Eventually.AssertAsync(async () =>
+                (await a.GetAsync("/msg/list_msg_records?status=2&page_size=1")).ShouldSucceed()["total"].GetInt64() == ids.Count,
+                TimeSpan.FromSeconds(90), () => $"all {ids.Count} messages sent");
+            nodes.Clear();
+            foreach (var id in ids)
+            {
+                var attempts = (await b.GetAsync($"/msg/get_msg_record?msgID={id}")).ShouldSucceed()["attempts"];
+                var who = Assert.Single(attempts.EnumerateArray()).GetProperty("node").GetString()!;
+                nodes[who] = nodes.GetValueOrDefault(who) + 1;
+            }
         }
 
-        await Eventually.AssertAsync(async () =>
-            (await a.GetAsync("/msg/list_msg_records?status=2&page_size=1")).ShouldSucceed()["total"].GetInt64() == ids.Count,
-            TimeSpan.FromSeconds(90), "all 1,000 messages sent");
-
-        var nodes = new Dictionary<string, int>();
-        foreach (var id in ids)
-        {
-            var attempts = (await b.GetAsync($"/msg/get_msg_record?msgID={id}")).ShouldSucceed()["attempts"];
-            var node = Assert.Single(attempts.EnumerateArray()).GetProperty("node").GetString()!;
-            nodes[node] = nodes.GetValueOrDefault(node) + 1;
-        }
         Assert.Equal(2, nodes.Count);
         Assert.All(nodes.Values, count => Assert.True(count > 0));
         Assert.Equal(ids.Count, smtp.Messages.Select(m => m.Recipients[0]).Distinct().Count());
