@@ -39,6 +39,9 @@ public sealed class ScheduleEntitySpecs() : TestKit(Config)
     private static readonly ScheduleSpec Spec = new("crm", ["a@example.com"], [], [], [1], "", 2, null, "hi",
         ImmutableSortedDictionary<string, string>.Empty);
 
+    /// <summary>Generous: on a loaded 2-core CI machine the in-memory journal and dispatcher can lag seconds.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
     private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-06-01T00:00:00Z"));
     private readonly ConcurrentQueue<(string Key, SendRequest Request)> _submitted = new();
     private TaskCompletionSource<SendAnswer>? _hold;
@@ -82,8 +85,8 @@ public sealed class ScheduleEntitySpecs() : TestKit(Config)
         Pass(TimeSpan.FromSeconds(19));
         Assert.Empty(_submitted);
         Pass(TimeSpan.FromSeconds(1));
-        AwaitCondition(() => _submitted.Count == 1);
-        AwaitAssert(() => Assert.Equal(ScheduleStatus.Sent, Get(entity, "s1").Status));
+        AwaitCondition(() => _submitted.Count == 1, Patience);
+        AwaitAssert(() => Assert.Equal(ScheduleStatus.Sent, Get(entity, "s1").Status), Patience);
 
         Assert.Equal("schedule:s1:1", _submitted.Single().Key);
         Assert.Equal("s1", _submitted.Single().Request.ScheduleId);
@@ -116,15 +119,15 @@ public sealed class ScheduleEntitySpecs() : TestKit(Config)
         entity.Tell(new ScheduleCommands.Create("s3", Spec, In(TimeSpan.FromSeconds(5)), null));
         ExpectMsg<ScheduleReply>();
         Pass(TimeSpan.FromSeconds(5));
-        AwaitCondition(() => _submitted.Count == 1);
+        AwaitCondition(() => _submitted.Count == 1, Patience);
         Watch(entity);
         Sys.Stop(entity);
         ExpectTerminated(entity);
 
         _hold = null;
         var again = Entity("s3");
-        AwaitCondition(() => _submitted.Count == 2);
-        AwaitAssert(() => Assert.Equal(ScheduleStatus.Sent, Get(again, "s3").Status));
+        AwaitCondition(() => _submitted.Count == 2, Patience);
+        AwaitAssert(() => Assert.Equal(ScheduleStatus.Sent, Get(again, "s3").Status), Patience);
         Assert.All(_submitted, s => Assert.Equal("schedule:s3:1", s.Key));
         Assert.Equal(1, Get(again, "s3").FiredCount);
     }
@@ -138,8 +141,8 @@ public sealed class ScheduleEntitySpecs() : TestKit(Config)
         for (var i = 1; i <= 3; i++)
         {
             Pass(TimeSpan.FromSeconds(1));
-            AwaitCondition(() => _submitted.Count == i);
-            AwaitAssert(() => Assert.Equal(i, Get(entity, "s4").FiredCount));
+            AwaitCondition(() => _submitted.Count == i, Patience);
+            AwaitAssert(() => Assert.Equal(i, Get(entity, "s4").FiredCount), Patience);
         }
         entity.Tell(new ScheduleCommands.Pause("s4"));
         ExpectMsg<ScheduleReply>();
@@ -151,7 +154,7 @@ public sealed class ScheduleEntitySpecs() : TestKit(Config)
         entity.Tell(new ScheduleCommands.Resume("s4"));
         ExpectMsg<ScheduleReply>();
         Pass(TimeSpan.FromSeconds(1));
-        AwaitCondition(() => _submitted.Count == 4);
+        AwaitCondition(() => _submitted.Count == 4, Patience);
         Assert.Equal(["schedule:s4:1", "schedule:s4:2", "schedule:s4:3", "schedule:s4:4"], _submitted.Select(s => s.Key));
     }
 }
