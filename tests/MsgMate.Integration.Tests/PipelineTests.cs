@@ -139,7 +139,7 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
     public async Task Future_send_and_cancel()
     {
         var template = await CreateTemplateAsync("later {{x}}", subject: "Later");
-        var due = DateTimeOffset.UtcNow.AddSeconds(2);
+        var due = DateTimeOffset.UtcNow.AddSeconds(4);
         var later = (await Node.PostAsync("/msg/send_msg", new
         {
             to = "later@example.com", templateID = template, templateData = new { x = "1" }, sendTimestamp = due.ToUnixTimeMilliseconds(),

@@ -35,7 +35,7 @@ public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode
     [Fact(DisplayName = "Due in 2 s: fires once, within a second of its time, and its records name the schedule")]
     public async Task Fires_once_on_time()
     {
-        var due = Second(TimeSpan.FromSeconds(2));
+        var due = Second(TimeSpan.FromSeconds(3));
         var id = await CreateAsync(new { to = "sched@example.com", channels = new[] { 1 }, content = "on time", scheduled_time = Local(due) });
         var pending = await ScheduleAsync(id);
         Assert.Equal(1, pending.GetProperty("status").GetInt32());
@@ -55,7 +55,7 @@ public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode
     [Fact(DisplayName = "Cancelled before its time: never sent (a control due at the same time is)")]
     public async Task Cancelled_never_sent()
     {
-        var due = Local(Second(TimeSpan.FromSeconds(2)));
+        var due = Local(Second(TimeSpan.FromSeconds(4)));
         var cancelled = await CreateAsync(new { to = "no@example.com", channels = new[] { 1 }, content = "x", scheduled_time = due });
         var control = await CreateAsync(new { to = "yes@example.com", channels = new[] { 1 }, content = "x", scheduled_time = due });
         (await Node.PostAsync("/scheduled/cancel", new { schedule_id = cancelled })).ShouldSucceed();
@@ -109,7 +109,7 @@ public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode
     public async Task Reschedule()
     {
         var id = await CreateAsync(new { to = "move@example.com", channels = new[] { 1 }, content = "x", scheduled_time = Local(Second(TimeSpan.FromHours(1))) });
-        var due = Second(TimeSpan.FromSeconds(2));
+        var due = Second(TimeSpan.FromSeconds(3));
         (await Node.PostAsync("/scheduled/update", new { schedule_id = id, scheduled_time = Local(due), template_data = new { a = "b" } })).ShouldSucceed();
         Assert.Equal(Local(due), (await ScheduleAsync(id)).GetProperty("scheduled_time").GetString());
         await WaitForAsync(id, s => s.GetProperty("status").GetInt32() == 2, "sent at the new time");
