@@ -159,16 +159,18 @@ public sealed class SqlDatabase
 
     private IEnumerable<string> SchemaStatements()
     {
-        var folder = Provider switch
+        // SQLite and PostgreSQL share one schema (sql/shared) beside their own journal DDL; MySQL has its own
+        // dialect throughout. Files run in the order of their names: 000 (journal) before 001, 002, ….
+        string[] folders = Provider switch
         {
-            SqlProvider.Sqlite => "sqlite",
-            SqlProvider.PostgreSql => "postgresql",
-            _ => "mysql",
+            SqlProvider.Sqlite => ["sqlite", "shared"],
+            SqlProvider.PostgreSql => ["postgresql", "shared"],
+            _ => ["mysql"],
         };
         var assembly = typeof(SqlDatabase).Assembly;
         var scripts = assembly.GetManifestResourceNames()
-            .Where(n => n.StartsWith($"sql/{folder}/", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
+            .Where(n => folders.Any(f => n.StartsWith($"sql/{f}/", StringComparison.Ordinal)))
+            .OrderBy(Path.GetFileName, StringComparer.Ordinal);
         foreach (var name in scripts)
         {
             using var stream = assembly.GetManifestResourceStream(name)!;

@@ -1,4 +1,4 @@
--- MsgMate read models (SQLite). Applied at node start; every statement is idempotent.
+-- MsgMate read models (SQLite and PostgreSQL: the same SQL on both). Applied at node start; every statement is idempotent.
 -- Times are Unix milliseconds (BIGINT) in every dialect. `version` is the entity's sequence number
 -- of the last event folded into the row: writes carry it and never move a row backwards.
 CREATE TABLE IF NOT EXISTS mm_users (

@@ -1,6 +1,6 @@
 -- Message records (the source of truth of every accepted message), their attempt history, dead letters and
 -- idempotency keys. Times are Unix milliseconds. Status: 1 pending, 2 sent, 3 failed (final), 4 retrying,
--- 5 cancelled. The records table is also the outbox (queued = 0: not yet handed to Kafka) and, in the
+-- 5 cancelled, 6 scheduled (a future send_msg, released by its schedule). The records table is also the outbox (queued = 0: not yet handed to Kafka) and, in the
 -- SQL-queue mode, the queue itself (claimed with a lease: lease_until, claim_token).
 CREATE TABLE IF NOT EXISTS mm_msg_records (
     msg_id                VARCHAR(36)   NOT NULL PRIMARY KEY,
