@@ -17,26 +17,16 @@ namespace MsgMate.Actors.Projections;
 /// </summary>
 public sealed class TagProjection : ReceiveActor
 {
-    /// <summary>How far the projection has applied and saved its tag (journal ordering).</summary>
-    public sealed record Progress(string Projection, long Offset) : Common.IMsgMateMessage;
-
-    public sealed record GetProgress : Common.IMsgMateMessage
-    {
-        public static readonly GetProgress Instance = new();
-    }
-
     /// <param name="Apply">Folds one event (with its entity's sequence number) into the read model.</param>
     public sealed record Definition(string Name, string Tag, Func<object, long, CancellationToken, Task> Apply);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly UniqueKillSwitch _killSwitch;
-    private long _savedOffset;
 
     public TagProjection(Definition definition, ProjectionOffsets offsets, TimeSpan batchWindow)
     {
         var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
         var materializer = Context.Materializer();
-        var self = Self;
         var restart = RestartSettings.Create(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2);
 
         _killSwitch = RestartSource.OnFailuresWithBackoff(() =>
@@ -60,11 +50,9 @@ public sealed class TagProjection : ReceiveActor
                     .Named("save-offset"),
                 restart)
             .ViaMaterialized(KillSwitches.Single<long>(), Keep.Right)
-            .To(Sink.ForEach<long>(offset => self.Tell(new Progress(definition.Name, offset))))
+            .To(Sink.Ignore<long>())
             .Run(materializer);
 
-        Receive<Progress>(p => _savedOffset = Math.Max(_savedOffset, p.Offset));
-        Receive<GetProgress>(_ => Sender.Tell(new Progress(definition.Name, _savedOffset)));
         _log.Info("Projection {0} reads tag '{1}'", definition.Name, definition.Tag);
     }
 

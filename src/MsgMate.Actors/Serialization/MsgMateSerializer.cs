@@ -3,7 +3,6 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
-using MsgMate.Actors.Projections;
 using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Templates;
 using MsgMate.Actors.Users;
@@ -42,8 +41,6 @@ public sealed class MsgMateSerializer(ExtendedActorSystem system) : SerializerWi
         [typeof(TemplateCommands.Delete)] = "template.cmd.delete.v1",
         [typeof(TemplateCommands.Get)] = "template.cmd.get.v1",
         [typeof(TemplateReply)] = "template.reply.v1",
-        [typeof(TagProjection.Progress)] = "projection.progress.v1",
-        [typeof(TagProjection.GetProgress)] = "projection.get-progress.v1",
         [typeof(Delivery.OutboxRelay.Nudge)] = "delivery.outbox-nudge.v1",
         [typeof(ScheduleEvents.Created)] = "schedule.created.v1",
         [typeof(ScheduleEvents.Edited)] = "schedule.edited.v1",

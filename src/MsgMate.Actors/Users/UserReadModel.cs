@@ -74,12 +74,6 @@ public sealed class UserReadModel(SqlDatabase db)
         await UpsertAsync(state.Apply(evt), sequenceNr, ct);
     }
 
-    public async Task<(UserState State, long Version)?> GetAsync(string userId, CancellationToken ct = default)
-    {
-        var row = await LoadAsync(userId, ct);
-        return row is null ? null : (row.ToState(), row.Version);
-    }
-
     public async Task<Page<UserState>> ListAsync(UserListQuery query, CancellationToken ct = default)
     {
         var where = new StringBuilder("WHERE 1 = 1");

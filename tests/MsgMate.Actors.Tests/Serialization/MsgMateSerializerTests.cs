@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Configuration;
 using MsgMate.Actors.Common;
-using MsgMate.Actors.Projections;
 using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Serialization;
 using MsgMate.Actors.Templates;
@@ -46,8 +45,6 @@ public sealed class MsgMateSerializerTests : IDisposable
         new TemplateCommands.Delete("t1"),
         new TemplateCommands.Get("t1"),
         TemplateReply.Ok(Template, 1),
-        new TagProjection.Progress("users", 42),
-        TagProjection.GetProgress.Instance,
         MsgMate.Actors.Delivery.OutboxRelay.Nudge.Instance,
         new ScheduleEvents.Created("s1", Spec, 1_700_000_000_000, null, 1_700_000_000_000, At),
         new ScheduleEvents.Edited("s1", Spec with { Content = "x", TemplateId = null }, 1, Every, 2, At),
