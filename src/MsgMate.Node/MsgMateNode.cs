@@ -20,7 +20,8 @@ public static class MsgMateNode
         var builder = WebApplication.CreateBuilder(args);
         var tomlPath = builder.Configuration["MsgMate:TomlFile"] ?? "msgmate.toml";
         // The Go TOML file goes under appsettings/environment: those still win.
-        builder.Configuration.Sources.Insert(1, new GoTomlConfigurationSource(Path.GetFullPath(tomlPath)));
+        var toml = new GoTomlConfigurationSource(Path.GetFullPath(tomlPath));
+        builder.Configuration.Sources.Insert(1, toml);
         configure?.Invoke(builder.Configuration);
 
         var options = ReadOptions(builder.Configuration);
@@ -79,9 +80,19 @@ public static class MsgMateNode
         }
 
         var app = builder.Build();
+        WarnUnusedTomlKeys(toml, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Configuration"));
         app.MapHealthChecks("/healthz");
         app.UseMsgMateHttp();
         return app;
+    }
+
+    /// <summary>One warning per TOML key that changes nothing, naming the key (never its value: it may be a secret).</summary>
+    private static void WarnUnusedTomlKeys(GoTomlConfigurationSource toml, Microsoft.Extensions.Logging.ILogger log)
+    {
+        foreach (var key in toml.UnusedKeys(typeof(MsgMateOptions), MsgMateOptions.Section))
+        {
+            log.LogWarning("TOML key {Key} is ignored", key);
+        }
     }
 
     /// <summary>Typed settings from every configuration source; defaults where nothing is said.</summary>
