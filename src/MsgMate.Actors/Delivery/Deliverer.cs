@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Channels;
@@ -9,33 +7,6 @@ using MsgMate.Actors.Queue;
 using MsgMate.Actors.Storage;
 
 namespace MsgMate.Actors.Delivery;
-
-/// <summary>Per-channel rate limits (messages per second), shared by every lane of the node.</summary>
-public sealed class ChannelThrottle
-{
-    private readonly Dictionary<int, RateLimiter> _limiters;
-
-    public ChannelThrottle(DeliveryOptions options) =>
-        _limiters = options.ChannelRatePerSecond.Where(kv => kv.Value > 0).ToDictionary(
-            kv => kv.Key,
-            kv => (RateLimiter)new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = kv.Value,
-                TokensPerPeriod = kv.Value,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 10_000,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            }));
-
-    public async ValueTask WaitAsync(int channel)
-    {
-        if (_limiters.TryGetValue(channel, out var limiter))
-        {
-            using var lease = await limiter.AcquireAsync();
-        }
-    }
-}
 
 /// <summary>
 /// Delivers jobs in two steps that the lane streams run as two stages: <see cref="SendAsync"/> (load the record,
@@ -46,8 +17,7 @@ public sealed class ChannelThrottle
 public sealed class Deliverer
 {
     private readonly RecordStore _records;
-    private readonly ChannelDirectory _channels;
-    private readonly ChannelThrottle _throttle;
+    private readonly ProviderRouter _providers;
     private readonly IDeliverySignal _signal;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _clock;
@@ -56,12 +26,11 @@ public sealed class Deliverer
     private readonly string _node;
 
     public Deliverer(
-        ActorSystem system, RecordStore records, ChannelDirectory channels, ChannelThrottle throttle, IDeliverySignal signal,
+        ActorSystem system, RecordStore records, ProviderRouter providers, IDeliverySignal signal,
         DeliveryOptions options, TimeProvider clock, ILogger<Deliverer> log)
     {
         _records = records;
-        _channels = channels;
-        _throttle = throttle;
+        _providers = providers;
         _signal = signal;
         _options = options;
         _clock = clock;
@@ -88,23 +57,35 @@ public sealed class Deliverer
             return new Attempted(committable.Offset, null);
         }
 
-        await _throttle.WaitAsync(record.Channel);
-        var started = Stopwatch.GetTimestamp();
-        var outcome = await _channels.SendAsync(ToOutbound(record), _options.AttemptTimeout);
-        var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var route = await _providers.SendAsync(ToOutbound(record), _options.AttemptTimeout);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (route.Deferred)
+        {
+            // Every provider is over its rate: back to the queue at the reserved slot, the send slot is free at once.
+            return new Attempted(committable.Offset, new DeliveryOutcome(
+                record.MsgId, record.Attempts, record.Status, now, record.Channel, "", "waiting for the provider's rate limit", 0,
+                record.RetryCount, route.DeferredUntil, _node, Deferred: true));
+        }
 
-        var (status, retryCount, notBefore) = outcome.Result switch
+        var last = route.Last;
+        var (status, retryCount, notBefore) = last.Result switch
         {
             SendResult.Sent => (MessageStatus.Sent, record.RetryCount, record.NotBefore),
             SendResult.RetryableFailure when RetryPolicy.MayRetry(_options.Retry, record.RetryCount) =>
-                (MessageStatus.Retrying, record.RetryCount + 1,
-                    now + (long)RetryPolicy.Backoff(_options.Retry, record.RetryCount + 1, Random.Shared.NextDouble()).TotalMilliseconds),
+                (MessageStatus.Retrying, record.RetryCount + 1, now + RetryDelayMs(record.RetryCount + 1, last.RetryAfter)),
             _ => (MessageStatus.Failed, record.RetryCount, record.NotBefore),
         };
-        var error = outcome.Result == SendResult.Sent ? "" : Truncate(outcome.Error ?? "unknown error", 1000);
+        var error = last.Result == SendResult.Sent ? "" : Truncate(last.Error.Length == 0 ? "unknown error" : last.Error, 1000);
         return new Attempted(committable.Offset, new DeliveryOutcome(
-            record.MsgId, record.Attempts + 1, status, now, record.Channel, outcome.Provider, error, duration, retryCount, notBefore, _node));
+            record.MsgId, record.Attempts + route.Tries.Count, status, now, record.Channel, last.Provider, error, last.DurationMs, retryCount,
+            notBefore, _node, last.ProviderMessageId, route.Tries.Count > 1 ? route.Tries.Take(route.Tries.Count - 1).ToList() : null));
+    }
+
+    /// <summary>The policy's backoff, or longer when the provider said when to come back (a rate-limit answer).</summary>
+    private long RetryDelayMs(int retry, TimeSpan? providerSaid)
+    {
+        var backoff = RetryPolicy.Backoff(_options.Retry, retry, Random.Shared.NextDouble());
+        return (long)(providerSaid is { } said && said > backoff ? said : backoff).TotalMilliseconds;
     }
 
     /// <summary>
@@ -125,7 +106,7 @@ public sealed class Deliverer
         }, "write outcomes");
         foreach (var o in outcomes)
         {
-            if (o.Status == MessageStatus.Retrying)
+            if (o.Deferred || o.Status == MessageStatus.Retrying)
             {
                 _signal.RecordsStored(o.NotBefore);
             }

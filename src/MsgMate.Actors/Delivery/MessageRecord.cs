@@ -53,8 +53,12 @@ public sealed record MessageRecord
     public long CreateTime { get; init; }
     public long ModifyTime { get; init; }
     public long SentTime { get; init; }
+
+    /// <summary>The provider's own id of the sent message (Aliyun's BizId, Lark's message_id); empty when it gives none.</summary>
+    public string ProviderMessageId { get; init; } = "";
 }
 
 /// <summary>One delivery attempt, for the record's history.</summary>
 public sealed record AttemptRecord(
-    string MsgId, int Attempt, long At, int Channel, string Provider, int Outcome, string Error, int DurationMs, string Node);
+    string MsgId, int Attempt, long At, int Channel, string Provider, int Outcome, string Error, int DurationMs, string Node,
+    string ProviderMessageId = "");

@@ -25,9 +25,15 @@ public sealed record RecordQuery(
 /// <param name="RetryCount">Retries scheduled so far in the current round (a resend starts a new round).</param>
 /// <param name="NotBefore">For Retrying: when the next attempt may start.</param>
 /// <param name="Node">The cluster node that made the attempt.</param>
+/// <param name="Attempt">The number of the attempt's last provider call; earlier calls of the same attempt (failed over,
+/// <paramref name="FailedOver"/>) take the numbers before it. For a deferral: the record's attempts, unchanged.</param>
+/// <param name="ProviderMessageId">The provider's id of a sent message (Aliyun's BizId, Lark's message_id).</param>
+/// <param name="FailedOver">Provider calls of this attempt that failed retryably before the last one took the message.</param>
+/// <param name="Deferred">No provider was called: every one is over its rate; the record waits until <paramref name="NotBefore"/>
+/// with its status and retry budget unchanged.</param>
 public sealed record DeliveryOutcome(
     string MsgId, int Attempt, int Status, long At, int Channel, string Provider, string Error, int DurationMs, int RetryCount, long NotBefore,
-    string Node);
+    string Node, string ProviderMessageId = "", IReadOnlyList<Channels.ProviderTry>? FailedOver = null, bool Deferred = false);
 
 public sealed record StatisticsRow(long Bucket, int Status, int Channel, int Priority, long Count);
 
@@ -39,7 +45,8 @@ public sealed class RecordStore(SqlDatabase db)
 {
     private const string Columns =
         "msg_id, batch_id, source_id, schedule_id, to_addr, user_id, channel, priority, template_id, template_data, subject, body, " +
-        "is_html, sign_name, provider_template_id, status, attempts, retry_count, last_error, not_before, queued, create_time, modify_time, sent_time";
+        "is_html, sign_name, provider_template_id, status, attempts, retry_count, last_error, not_before, queued, create_time, modify_time, sent_time, " +
+        "provider_msg_id";
 
     private static readonly string[] ColumnNames = Columns.Split(", ");
 
@@ -51,7 +58,7 @@ public sealed class RecordStore(SqlDatabase db)
         {
             r.MsgId, r.BatchId, r.SourceId, r.ScheduleId, r.To, r.UserId, r.Channel, r.Priority, r.TemplateId, r.TemplateData,
             r.Subject, r.Body, r.IsHtml ? 1 : 0, r.SignName, r.ProviderTemplateId, r.Status, r.Attempts, r.RetryCount, r.LastError,
-            r.NotBefore, queued ? 1 : 0, r.CreateTime, r.ModifyTime, r.SentTime,
+            r.NotBefore, queued ? 1 : 0, r.CreateTime, r.ModifyTime, r.SentTime, r.ProviderMessageId,
         }, ct: ct);
 
     public async Task<MessageRecord?> GetAsync(string msgId, CancellationToken ct = default)
@@ -78,9 +85,9 @@ public sealed class RecordStore(SqlDatabase db)
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<AttemptRow>(new CommandDefinition(
-            "SELECT msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node FROM mm_msg_attempts WHERE msg_id = @msgId ORDER BY attempt",
+            "SELECT msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id FROM mm_msg_attempts WHERE msg_id = @msgId ORDER BY attempt",
             new { msgId }, cancellationToken: ct));
-        return rows.Select(a => new AttemptRecord(a.MsgId, a.Attempt, a.At, a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node)).ToList();
+        return rows.Select(a => new AttemptRecord(a.MsgId, a.Attempt, a.At, a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node, a.ProviderMsgId)).ToList();
     }
 
     public async Task<Page<MessageRecord>> ListAsync(RecordQuery q, CancellationToken ct = default)
@@ -127,11 +134,22 @@ public sealed class RecordStore(SqlDatabase db)
         await using var tx = await c.BeginTransactionAsync(ct);
         foreach (var o in outcomes)
         {
+            if (o.Deferred)
+            {
+                // Back to the queue at the provider's next slot: no attempt was made, nothing of the budget is spent.
+                await c.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE mm_msg_records
+                    SET not_before = @NotBefore, last_error = @Error, modify_time = @At, queued = 0, lease_until = 0, claim_token = ''
+                    WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts = @Attempt
+                    """, o, tx, cancellationToken: ct));
+                continue;
+            }
             var updated = await c.ExecuteAsync(new CommandDefinition(
                 """
                 UPDATE mm_msg_records
                 SET status = @Status, attempts = @Attempt, last_error = @Error, modify_time = @At,
-                    retry_count = @RetryCount,
+                    retry_count = @RetryCount, provider_msg_id = @ProviderMessageId,
                     sent_time = CASE WHEN @Status = 2 THEN @At ELSE sent_time END,
                     not_before = @NotBefore, queued = 0, lease_until = 0, claim_token = ''
                 WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts < @Attempt
@@ -140,10 +158,25 @@ public sealed class RecordStore(SqlDatabase db)
             {
                 continue;
             }
+            var failedOver = o.FailedOver ?? [];
+            for (var i = 0; i < failedOver.Count; i++)
+            {
+                var t = failedOver[i];
+                await c.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id)
+                    VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Outcome, @Error, @DurationMs, @Node, '')
+                    """,
+                    new
+                    {
+                        o.MsgId, Attempt = o.Attempt - failedOver.Count + i, o.At, o.Channel, t.Provider,
+                        Outcome = MessageStatus.Retrying, t.Error, t.DurationMs, o.Node,
+                    }, tx, cancellationToken: ct));
+            }
             await c.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node)
-                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node)
+                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id)
+                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node, @ProviderMessageId)
                 """, o, tx, cancellationToken: ct));
             if (o.Status == MessageStatus.Failed)
             {
@@ -317,6 +350,7 @@ public sealed class RecordStore(SqlDatabase db)
         public long CreateTime { get; set; }
         public long ModifyTime { get; set; }
         public long SentTime { get; set; }
+        public string ProviderMsgId { get; set; } = "";
 
         public MessageRecord ToRecord() => new()
         {
@@ -324,7 +358,7 @@ public sealed class RecordStore(SqlDatabase db)
             Channel = Channel, Priority = Priority, TemplateId = TemplateId, TemplateData = TemplateData, Subject = Subject,
             Body = Body, IsHtml = IsHtml != 0, SignName = SignName, ProviderTemplateId = ProviderTemplateId, Status = Status,
             Attempts = Attempts, RetryCount = RetryCount, LastError = LastError, NotBefore = NotBefore,
-            CreateTime = CreateTime, ModifyTime = ModifyTime, SentTime = SentTime,
+            CreateTime = CreateTime, ModifyTime = ModifyTime, SentTime = SentTime, ProviderMessageId = ProviderMsgId,
         };
     }
 
@@ -339,5 +373,6 @@ public sealed class RecordStore(SqlDatabase db)
         public string Error { get; set; } = "";
         public int DurationMs { get; set; }
         public string Node { get; set; } = "";
+        public string ProviderMsgId { get; set; } = "";
     }
 }

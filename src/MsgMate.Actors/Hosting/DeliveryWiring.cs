@@ -23,14 +23,13 @@ public sealed class DeliveryStreamsActor;
 /// <summary>Feature wiring of the delivery pipeline: intake, queue, channels, lanes.</summary>
 public static class DeliveryWiring
 {
-    /// <summary>Consecutive retryable failures after which a channel is backed off as a whole.</summary>
+    /// <summary>Consecutive retryable failures after which a provider is backed off as a whole.</summary>
     private const int TripAfter = 20;
 
     public static IServiceCollection AddMsgMateDelivery(this IServiceCollection services, MsgMateOptions options)
     {
         services.AddSingleton(options.Delivery);
         services.AddSingleton<RecordStore>();
-        services.AddSingleton<ChannelThrottle>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton<Deliverer>();
         if (options.Queue.SqlQueue)
@@ -49,23 +48,27 @@ public static class DeliveryWiring
                 return new RelaySignal(() => registry.Get<OutboxRelayActor>());
             });
         }
-        // Senders are container singletons: the container disposes them at shutdown (SMTP says QUIT).
-        services.AddSingleton<IChannelSender>(sp => EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IChannelSender>(_ => new WebhookSender(options.Webhook));
-        services.AddSingleton(sp => new ChannelDirectory(
+        // Providers are container singletons: the container disposes them at shutdown (SMTP says QUIT).
+        services.AddSingleton(sp => EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<WebhookSender>(_ => new WebhookSender(options.Webhook));
+        services.AddSingleton(sp => new ProviderRegistration(
+            sp.GetRequiredService<IProvider>(), Policy(options, Channel.Email, options.Email.PoolSize)));
+        services.AddSingleton(sp => new ProviderRegistration(
+            sp.GetRequiredService<WebhookSender>(), Policy(options, Channel.Webhook, options.Webhook.MaxConnectionsPerHost)));
+        services.AddSingleton(sp => new ProviderRouter(
             sp.GetRequiredService<ActorSystem>(),
-            sp.GetServices<IChannelSender>(),
-            concurrency: channel => channel switch
-            {
-                Channel.Email => options.Email.PoolSize,
-                Channel.Webhook => options.Webhook.MaxConnectionsPerHost,
-                _ => 4,
-            },
+            sp.GetServices<ProviderRegistration>(),
+            sp.GetRequiredService<TimeProvider>(),
             tripAfter: TripAfter,
             minBackoff: TimeSpan.FromSeconds(1),
             maxBackoff: TimeSpan.FromSeconds(30)));
         return services;
     }
+
+    /// <summary>A provider's policy; <c>Delivery:ChannelRatePerSecond</c> (the Go project's quota) is its channel's default rate.</summary>
+    private static ProviderPolicy Policy(MsgMateOptions options, Channel channel, int concurrency) => new(
+        Concurrency: Math.Max(1, concurrency),
+        RatePerSecond: options.Delivery.ChannelRatePerSecond.GetValueOrDefault((int)channel));
 
     public static AkkaConfigurationBuilder AddDelivery(this AkkaConfigurationBuilder builder, MsgMateOptions options)
     {

@@ -88,12 +88,12 @@ public static class MessageApi
         }
         var zone = options.Zone;
         var attempts = (await records.AttemptsAsync(msgId, ct))
-            .Select(a => new AttemptDto(a.Attempt, RecordItemDto.Time(a.At, zone), a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node))
+            .Select(a => new AttemptDto(a.Attempt, RecordItemDto.Time(a.At, zone), a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node, a.ProviderMessageId))
             .ToList();
         using var data = JsonDocument.Parse(record.TemplateData);
         return Api.Ok(new GetMsgRecordResponse(
             record.MsgId, record.To, record.Subject, record.TemplateId, data.RootElement.Clone(), record.Status, record.Channel,
-            record.Priority, record.RetryCount, record.RetryCount, record.Attempts, attempts, record.LastError, record.BatchId,
+            record.Priority, record.RetryCount, record.RetryCount, record.Attempts, attempts, record.LastError, record.ProviderMessageId, record.BatchId,
             record.SourceId, record.ScheduleId, record.UserId, RecordItemDto.Time(record.NotBefore, zone),
             record.SentTime == 0 ? "" : RecordItemDto.Time(record.SentTime, zone),
             RecordItemDto.Time(record.CreateTime, zone), RecordItemDto.Time(record.ModifyTime, zone)));

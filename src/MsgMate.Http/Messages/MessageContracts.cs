@@ -50,7 +50,8 @@ public sealed record AttemptDto(
     [property: JsonPropertyName("outcome")] int Outcome,
     [property: JsonPropertyName("error")] string Error,
     [property: JsonPropertyName("duration_ms")] int DurationMs,
-    [property: JsonPropertyName("node")] string Node);
+    [property: JsonPropertyName("node")] string Node,
+    [property: JsonPropertyName("provider_msg_id")] string ProviderMsgId);
 
 /// <summary>get_msg_record: Go's fields (to, subject, templateID, templateData as an object) and the rest beside them.</summary>
 public sealed record GetMsgRecordResponse(
@@ -67,6 +68,7 @@ public sealed record GetMsgRecordResponse(
     [property: JsonPropertyName("attempt_count")] int AttemptCount,
     [property: JsonPropertyName("attempts")] IReadOnlyList<AttemptDto> Attempts,
     [property: JsonPropertyName("last_error")] string LastError,
+    [property: JsonPropertyName("provider_msg_id")] string ProviderMsgId,
     [property: JsonPropertyName("batch_id")] string BatchId,
     [property: JsonPropertyName("source_id")] string SourceId,
     [property: JsonPropertyName("schedule_id")] string ScheduleId,

@@ -10,7 +10,7 @@ public static class EmailSenders
     /// logging once which one, without secrets. The result also implements <see cref="IAsyncDisposable"/>
     /// (closes pooled SMTP connections); a DI container that created it disposes it.
     /// </summary>
-    public static IChannelSender Create(EmailOptions options, ILoggerFactory loggerFactory)
+    public static IProvider Create(EmailOptions options, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);

@@ -15,7 +15,7 @@ namespace MsgMate.Actors.Channels.Email;
 /// <c>.eml</c>, then renamed, so a reader never sees half a message. Sending the same MsgId again replaces the file
 /// (a retry after a crash is idempotent here).
 /// </remarks>
-public sealed class OutboxEmailSender : IChannelSender, IAsyncDisposable
+public sealed class OutboxEmailSender : IProvider, IAsyncDisposable
 {
     public const string ProviderName = "outbox";
 
@@ -43,6 +43,8 @@ public sealed class OutboxEmailSender : IChannelSender, IAsyncDisposable
     }
 
     public Channel Channel => Channel.Email;
+
+    public string Name => ProviderName;
 
     /// <summary>Absolute path of the outbox folder.</summary>
     public string Folder { get; }

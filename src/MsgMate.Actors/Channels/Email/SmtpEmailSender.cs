@@ -25,7 +25,7 @@ namespace MsgMate.Actors.Channels.Email;
 /// carries no address and no message content. Throws <see cref="OperationCanceledException"/> only when
 /// <c>ct</c> is cancelled (the caller stops; whether the server got the message is then unknown).</para>
 /// </remarks>
-public sealed partial class SmtpEmailSender : IChannelSender, IAsyncDisposable
+public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
 {
     private readonly EmailOptions _options;
     private readonly MailboxAddress _from;
@@ -61,6 +61,8 @@ public sealed partial class SmtpEmailSender : IChannelSender, IAsyncDisposable
 
     /// <summary>"smtp:HOST", recorded in the attempt history.</summary>
     public string Provider { get; }
+
+    public string Name => Provider;
 
     /// <summary>Connections opened since start (a diagnostic: it grows only when connections are replaced).</summary>
     public long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);

@@ -18,7 +18,7 @@ public sealed class WebhookOptions
 /// Channel 6: POSTs the message as JSON to the URL given as the recipient. 2xx is delivered; 408, 429 and 5xx
 /// (and network errors, timeouts) are retryable; any other 4xx is permanent (the receiver refuses it).
 /// </summary>
-public sealed class WebhookSender : IChannelSender, IDisposable
+public sealed class WebhookSender : IProvider, IDisposable
 {
     private readonly HttpClient _http;
 
@@ -36,6 +36,8 @@ public sealed class WebhookSender : IChannelSender, IDisposable
     }
 
     public Channel Channel => Channel.Webhook;
+
+    public string Name => "webhook";
 
     public async Task<SendOutcome> SendAsync(OutboundMessage message, CancellationToken ct)
     {

@@ -6,13 +6,15 @@ using MsgMate.Actors.Common;
 namespace MsgMate.Actors.Tests.Channels;
 
 /// <summary>A channel that keeps failing is backed off as a whole by its supervisor, then tried again.</summary>
-public sealed class ChannelWorkerSpecs : TestKit
+public sealed class ProviderWorkerSpecs : TestKit
 {
-    private sealed class ScriptedSender(Func<int, SendOutcome> answer) : IChannelSender
+    private sealed class ScriptedSender(Func<int, SendOutcome> answer) : IProvider
     {
         private int _calls;
 
         public int Calls => Volatile.Read(ref _calls);
+
+        public string Name => "fake";
 
         public Channel Channel => Channel.Webhook;
 
@@ -24,7 +26,7 @@ public sealed class ChannelWorkerSpecs : TestKit
 
     private SendOutcome Send(IActorRef channel, int i, TimeSpan? wait = null)
     {
-        channel.Tell(new ChannelWorker.Deliver(Message(i), TimeSpan.FromSeconds(5)));
+        channel.Tell(new ProviderWorker.Deliver(Message(i), TimeSpan.FromSeconds(5)));
         return ExpectMsg<SendOutcome>(wait ?? TimeSpan.FromSeconds(10));
     }
 
@@ -33,7 +35,7 @@ public sealed class ChannelWorkerSpecs : TestKit
     {
         var healthy = false;
         var sender = new ScriptedSender(_ => Volatile.Read(ref healthy) ? SendOutcome.Ok("fake") : SendOutcome.Retry("fake", "HTTP 503"));
-        var channel = Sys.ActorOf(ChannelWorker.SupervisedProps(sender, concurrency: 1, tripAfter: 3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)));
+        var channel = Sys.ActorOf(ProviderWorker.SupervisedProps(sender, concurrency: 1, tripAfter: 3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)));
 
         for (var i = 0; i < 3; i++)
         {
@@ -62,7 +64,7 @@ public sealed class ChannelWorkerSpecs : TestKit
     public void Permanent_failures_do_not_trip()
     {
         var sender = new ScriptedSender(_ => SendOutcome.Permanent("fake", "HTTP 404"));
-        var channel = Sys.ActorOf(ChannelWorker.SupervisedProps(sender, concurrency: 2, tripAfter: 2, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)));
+        var channel = Sys.ActorOf(ProviderWorker.SupervisedProps(sender, concurrency: 2, tripAfter: 2, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)));
         for (var i = 0; i < 5; i++)
         {
             Assert.Equal("HTTP 404", Send(channel, i).Error);
