@@ -19,7 +19,8 @@ public readonly record struct RateDecision(bool Admitted, long NotBefore)
 /// </summary>
 public sealed class RateGate
 {
-    private static readonly long ForgetAfterMs = 60_000;
+    private const long ForgetAfterMs = 60_000;
+    private const long EarlyGraceMicros = 10_000;
 
     private readonly long _intervalMicros;
     private readonly long _toleranceMicros;
@@ -63,9 +64,9 @@ public sealed class RateGate
         {
             if (_reserved.TryGetValue(msgId, out var slot))
             {
-                // Its slot was counted when it was reserved; early by more than a tick (a clock between nodes, a
-                // queue that polls early) it waits for the slot again.
-                if (slot <= now + _intervalMicros)
+                // Its slot was counted when it was reserved; early (a queue that polls early, a clock between
+                // nodes) it waits for the slot again.
+                if (slot <= now + EarlyGraceMicros)
                 {
                     _reserved.Remove(msgId);
                     return RateDecision.Now;
