@@ -54,6 +54,12 @@ public interface IProvider
 
     Channel Channel { get; }
 
+    /// <summary>
+    /// Whether this provider can reach the message's recipient at all (a DingTalk robot takes the messages addressed
+    /// to it, the corp app the others). The router only considers providers that can; by default every one can.
+    /// </summary>
+    bool CanSend(OutboundMessage message) => true;
+
     Task<SendOutcome> SendAsync(OutboundMessage message, CancellationToken ct);
 }
 

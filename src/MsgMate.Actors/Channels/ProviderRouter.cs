@@ -67,7 +67,13 @@ public sealed class ProviderRouter
     /// <summary>Routes one message; each provider call may take up to <paramref name="timeout"/> (then it counts as retryable).</summary>
     public async Task<RouteResult> SendAsync(OutboundMessage message, TimeSpan timeout)
     {
-        var order = Order(_routes[message.Channel]);
+        var route = _routes[message.Channel];
+        var order = Order(route.Where(s => s.Provider.CanSend(message)).ToArray()).ToList();
+        if (order.Count == 0)
+        {
+            return new RouteResult([new ProviderTry("none", SendResult.PermanentFailure,
+                $"no provider of channel {message.Channel} can reach this recipient", 0, "", null)], 0);
+        }
         var tries = new List<ProviderTry>();
         ProviderTry? backedOff = null;
         var gated = new List<Slot>();
