@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using MsgMate.Actors.Common;
 
@@ -25,6 +26,8 @@ public static class Api
     public static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.General)
     {
         PropertyNameCaseInsensitive = true,
+        // Named, so that a request type's contract can be asked for before the first request (form bodies are shaped by it).
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     public static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.General)

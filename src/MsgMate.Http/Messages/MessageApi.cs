@@ -37,7 +37,7 @@ public static class MessageApi
 
     private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -125,7 +125,7 @@ public static class MessageApi
 
     private static async Task<IResult> CancelAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -147,7 +147,7 @@ public static class MessageApi
     private static async Task<IResult> ResendAsync(
         HttpRequest http, RecordStore records, IDeliverySignal signal, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
