@@ -30,6 +30,7 @@ public static class HttpWiring
 
     public static WebApplication UseMsgMateHttp(this WebApplication app)
     {
+        app.UseMsgMateRequestLimits(app.Services.GetRequiredService<MsgMateOptions>());
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.MapOpenApi();
         app.MapScalarApiReference();
