@@ -64,7 +64,7 @@ public static class UserDecisions
         if (unknown is not null)
         {
             return UserDecision.Fail(Rejection.Invalid(
-                $"clear_fields: '{InputText.Quote(unknown)}' cannot be cleared (allowed: {string.Join(", ", UserPatch.ClearableFields.Order())})"));
+                $"clear_fields: '{InputText.Quote(unknown, 64)}' cannot be cleared (allowed: {string.Join(", ", UserPatch.ClearableFields.Order())})"));
         }
 
         string Pick(string current, string? given, string field) =>
