@@ -6,8 +6,9 @@ using MsgMate.Actors.Storage;
 namespace MsgMate.Http.Infrastructure;
 
 /// <summary>
-/// Reads request bodies and query strings into typed values, answering bad input in the wire contract's shape:
-/// malformed JSON 8021/400, a wrong type or bad value 8020/400, too large 8020/413. Never a 500.
+/// Reads request bodies (JSON, or a form read as the JSON it stands for) and query strings into typed values,
+/// answering bad input in the wire contract's shape: malformed JSON or form 8021/400, a wrong type or bad value
+/// 8020/400, too large 8020/413. Never a 500.
 /// </summary>
 public static class RequestReader
 {
