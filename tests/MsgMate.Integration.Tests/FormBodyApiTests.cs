@@ -69,7 +69,13 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
     [Fact(DisplayName = "Every POST route of the node is covered by a form success test in this class")]
     public void Every_post_route_is_covered()
     {
-        var source = Path.Combine(AppContext.BaseDirectory, "../../../../../src/MsgMate.Http");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MsgMate.sln")))
+        {
+            root = root.Parent;
+        }
+        Assert.True(root is not null, $"no MsgMate.sln above {AppContext.BaseDirectory}");
+        var source = Path.Combine(root.FullName, "src", "MsgMate.Http");
         var mapped = Directory.EnumerateFiles(source, "*Api.cs", SearchOption.AllDirectories)
             .SelectMany(file =>
             {
