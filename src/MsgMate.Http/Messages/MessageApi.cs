@@ -37,7 +37,7 @@ public static class MessageApi
 
     private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -84,7 +84,7 @@ public static class MessageApi
         var record = await records.GetAsync(msgId, ct);
         if (record is null)
         {
-            return Api.Error(ResultCode.MessageNotFound, $"message {msgId} not found");
+            return Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(msgId)} not found");
         }
         var zone = options.Zone;
         var attempts = (await records.AttemptsAsync(msgId, ct))
@@ -125,7 +125,7 @@ public static class MessageApi
 
     private static async Task<IResult> CancelAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -140,14 +140,14 @@ public static class MessageApi
         }
         var record = await records.GetAsync(req.MsgId, ct);
         return record is null
-            ? Api.Error(ResultCode.MessageNotFound, $"message {req.MsgId} not found")
-            : Api.Error(ResultCode.Conflict, $"message {req.MsgId} cannot be cancelled: it is already {StatusName(record.Status)}");
+            ? Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(req.MsgId)} not found")
+            : Api.Error(ResultCode.Conflict, $"message {InputText.Quote(req.MsgId)} cannot be cancelled: it is already {StatusName(record.Status)}");
     }
 
     private static async Task<IResult> ResendAsync(
         HttpRequest http, RecordStore records, IDeliverySignal signal, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -166,7 +166,7 @@ public static class MessageApi
                 : (await records.ListAsync(new RecordQuery(new(1, 1), BatchId: batchId), ct)).Total > 0;
             return known
                 ? Api.Error(ResultCode.Conflict, "nothing to resend: only failed messages can be re-driven")
-                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {msgId ?? batchId} not found");
+                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {InputText.Quote(msgId ?? batchId)} not found");
         }
         signal.RecordsStored(0);
         return Api.Ok(new CountResponse(count));

@@ -39,7 +39,7 @@ public static class ScheduleApi
     private static async Task<IResult> CreateAsync(
         HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateScheduleRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -101,7 +101,7 @@ public static class ScheduleApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateScheduleRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -147,7 +147,7 @@ public static class ScheduleApi
 
     private static async Task<IResult> CancelAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -163,7 +163,7 @@ public static class ScheduleApi
     private static async Task<IResult> ByIdAsync(
         HttpRequest http, ScheduleService schedules, MsgMateOptions options, Func<string, IScheduleCommand> command, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;

@@ -33,7 +33,7 @@ public static class TemplateApi
 
     private static async Task<IResult> CreateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateTemplateRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -85,7 +85,7 @@ public static class TemplateApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateTemplateRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -103,7 +103,7 @@ public static class TemplateApi
 
     private static async Task<IResult> DeleteAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<TemplateIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<TemplateIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;

@@ -41,7 +41,7 @@ public static class UserApi
 
     private static async Task<IResult> CreateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateUserRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateUserRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -78,7 +78,7 @@ public static class UserApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateUserRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateUserRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -138,7 +138,7 @@ public static class UserApi
     private static async Task<IResult> SendByIdAsync(
         HttpRequest http, UserService users, MsgMateOptions options, Func<string, IUserCommand> command, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -154,7 +154,7 @@ public static class UserApi
 
     private static async Task<IResult> FindByTagsAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<FindByTagsRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<FindByTagsRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
