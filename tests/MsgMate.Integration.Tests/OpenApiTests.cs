@@ -386,6 +386,76 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Fact(DisplayName = "Success answers carry exactly the documented field names (as written on the wire) and every required one")]
+    public async Task Answers_match_their_documented_schemas()
+    {
+        var document = await DocumentAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var (userId, source, tag) = ($"u_{suffix}", $"s_{suffix}", $"t_{suffix}");
+        var problems = new List<string>();
+
+        async Task Check(string method, string path, Answer answer)
+        {
+            answer.ShouldSucceed();
+            var route = path.Split('?')[0];
+            var schema = Operation(document, method, route).GetProperty("responses").GetProperty("200")
+                .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            Compare(document, answer.Body, schema, $"{method} {path}", problems);
+        }
+
+        var created = await Node.PostAsync("/user/create", new { user_id = userId, name = "Doc", email = "doc@example.com", tags = new[] { tag } });
+        await Check("POST", "/user/create", created);
+        var template = await Node.PostAsync("/msg/create_template", new { sourceID = source, name = "Doc", channel = 1, subject = "Hi {{n}}", content = "Hello {{n}}" });
+        await Check("POST", "/msg/create_template", template);
+        var templateId = template["templateID"].GetString()!;
+        foreach (var path in new[]
+        {
+            $"/user/get?user_id={userId}", $"/user/list?user_id={userId}", "/user/tag_statistics",
+            $"/msg/get_template?templateID={templateId}", $"/msg/list_templates?source_id={source}",
+            "/msg/list_msg_records", "/msg/statistics", "/scheduled/list",
+        })
+        {
+            await Check("GET", path, await Node.GetAsync(path));
+        }
+        await Check("POST", "/user/find_by_tags", await Node.PostAsync("/user/find_by_tags", new { tags = new[] { tag } }));
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    /// <summary>Every field of <paramref name="value"/> is a documented property, every required property is there; recursively.</summary>
+    private static void Compare(JsonElement document, JsonElement value, JsonElement schema, string where, List<string> problems)
+    {
+        schema = Resolve(document, schema);
+        if (value.ValueKind == JsonValueKind.Array && schema.TryGetProperty("items", out var items))
+        {
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                Compare(document, item, items, $"{where}[{i++}]", problems);
+            }
+            return;
+        }
+        if (value.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties))
+        {
+            return;
+        }
+        foreach (var field in value.EnumerateObject())
+        {
+            if (properties.TryGetProperty(field.Name, out var property))
+            {
+                Compare(document, field.Value, property, $"{where}.{field.Name}", problems);
+            }
+            else
+            {
+                problems.Add($"{where}: the answer has {field.Name}, the document only [{string.Join(", ", properties.EnumerateObject().Select(p => p.Name))}]");
+            }
+        }
+        if (schema.TryGetProperty("required", out var required))
+        {
+            problems.AddRange(required.EnumerateArray().Select(r => r.GetString()!).Where(r => !value.TryGetProperty(r, out _))
+                .Select(r => $"{where}: the required field {r} is not in the answer"));
+        }
+    }
+
     [Fact(DisplayName = "Every route documents the Source-Id header (≤ 64); send_msg, the one route reading it, documents Idempotency-Key (≤ 128)")]
     public async Task Headers_are_documented()
     {

@@ -170,7 +170,7 @@ public static class OpenApiExtensions
         ResultCode.InvalidArgument => "invalid argument: a missing or bad field, query parameter or header",
         ResultCode.BadJson => "the body is not a JSON object (malformed, empty or not UTF-8)",
         ResultCode.Internal => "internal error",
-        ResultCode.TemplateNotUsable => "the template exists but is not usable (not approved)",
+        ResultCode.TemplateNotUsable => "the template exists but is not ready to send (status pending)",
         ResultCode.SendFailed => "the send failed",
         ResultCode.StoreFailed => "the database is unavailable",
         ResultCode.RateLimited => "too many requests",
