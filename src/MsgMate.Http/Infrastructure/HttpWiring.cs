@@ -25,6 +25,7 @@ public static class HttpWiring
             doc.Info.Description = "Wire-compatible with the Go MsgMate: every answer is {code, msg, …payload}; code 0 is success.";
             return Task.CompletedTask;
         }));
+        services.AddMsgMateOpenApi();
         return services;
     }
 
