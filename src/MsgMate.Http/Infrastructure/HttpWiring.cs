@@ -19,12 +19,7 @@ public static class HttpWiring
 {
     public static IServiceCollection AddMsgMateHttp(this IServiceCollection services)
     {
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "MsgMate.NET API";
-            doc.Info.Description = "Wire-compatible with the Go MsgMate: every answer is {code, msg, …payload}; code 0 is success.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi();
         services.AddMsgMateOpenApi();
         return services;
     }
