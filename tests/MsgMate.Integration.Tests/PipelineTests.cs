@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using MsgMate.Actors.Delivery;
 using MsgMate.Channels.Tests;
 using MsgMate.Integration.Tests.Infrastructure;
 
@@ -213,11 +215,22 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
             Assert.Equal([4, 4, 2], attempts.Select(a => a.GetProperty("outcome").GetInt32()));
             Assert.Contains("451", attempts[0].GetProperty("error").GetString());
             Assert.Equal(2, record.GetProperty("retry_count").GetInt32());
-            var times = attempts.Select(a => DateTimeOffset.Parse(a.GetProperty("time").GetString()!)).ToList();
-            var (first, second) = (times[1] - times[0], times[2] - times[1]);
-            // Configured: 500 ms, then 1 s (no jitter); the queue adds its own latency on top of each.
-            Assert.True(first >= TimeSpan.FromMilliseconds(490), $"first backoff {first}");
-            Assert.True(second >= TimeSpan.FromMilliseconds(990) && second > first, $"second backoff {second} after {first}");
+
+            // The backoffs the node decided, as its attempt history keeps them (each refused attempt's scheduled
+            // retry time), not how soon the queue happened to pick the retries up on this machine.
+            var history = await Node.Services.GetRequiredService<RecordStore>().AttemptsAsync(id);
+            Assert.Equal([1, 2, 3], history.Select(a => a.Attempt));
+            var decided = history.Take(2).Select(a => TimeSpan.FromMilliseconds(a.RetryAt - a.At)).ToList();
+            var policy = Node.Services.GetRequiredService<DeliveryOptions>().Retry;
+            var expected = new[] { RetryPolicy.Backoff(policy, 1, 0.5), RetryPolicy.Backoff(policy, 2, 0.5) };
+            // The fixture's policy: 500 ms doubling, no jitter.
+            Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)], expected);
+            Assert.Equal(expected, decided);
+            Assert.True(decided[1] > decided[0], $"backoffs {decided[0]} then {decided[1]}");
+            Assert.Equal(0, history[2].RetryAt);
+            // And no retry started before the time it was scheduled for (slowness only makes it later).
+            Assert.True(history[1].At >= history[0].RetryAt, $"attempt 2 at {history[1].At}, scheduled for {history[0].RetryAt}");
+            Assert.True(history[2].At >= history[1].RetryAt, $"attempt 3 at {history[2].At}, scheduled for {history[1].RetryAt}");
         }
         finally
         {
