@@ -3,6 +3,7 @@
 -- 5 cancelled, 6 scheduled (a future send_msg, released by its schedule). The records table is also the outbox (queued = 0: not yet handed to Kafka) and, in the
 -- SQL-queue mode, the queue itself (claimed with a lease: lease_until, claim_token). An attempt that scheduled a
 -- retry keeps the retry's not-before time (retry_at; 0 when it scheduled none): the backoff the policy chose.
+-- Columns added after a table's first release are not in these CREATE TABLEs: SqlDatabase.AddedColumns adds them.
 -- Indexes are declared inline: MySQL has no CREATE INDEX IF NOT EXISTS.
 CREATE TABLE IF NOT EXISTS mm_msg_records (
     msg_id                VARCHAR(36)   NOT NULL PRIMARY KEY,
@@ -49,7 +50,6 @@ CREATE TABLE IF NOT EXISTS mm_msg_attempts (
     error        VARCHAR(1024) NOT NULL DEFAULT '',
     duration_ms  INT           NOT NULL,
     node         VARCHAR(128)  NOT NULL DEFAULT '',
-    retry_at     BIGINT        NOT NULL DEFAULT 0,
     PRIMARY KEY (msg_id, attempt)
 ) DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 CREATE TABLE IF NOT EXISTS mm_dead_letters (

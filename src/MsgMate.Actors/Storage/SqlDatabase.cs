@@ -155,6 +155,53 @@ public sealed class SqlDatabase
         {
             await connection.ExecuteAsync(new CommandDefinition(statement, cancellationToken: ct));
         }
+        foreach (var (table, column, definition) in AddedColumns)
+        {
+            await EnsureColumnAsync(connection, table, column, definition, ct);
+        }
+    }
+
+    /// <summary>
+    /// Columns added after a table was first released. <c>CREATE TABLE IF NOT EXISTS</c> leaves an existing table as it
+    /// is, so a database made by an earlier version gets them here, on every start, idempotently. New columns go
+    /// here only (not into the CREATE TABLE files), so that one list says what a table has gained.
+    /// </summary>
+    private static readonly (string Table, string Column, string Definition)[] AddedColumns =
+    [
+        ("mm_msg_attempts", "retry_at", "BIGINT NOT NULL DEFAULT 0"),
+    ];
+
+    private static async Task EnsureColumnAsync(DbConnection connection, string table, string column, string definition, CancellationToken ct)
+    {
+        if (await HasColumnAsync(connection, table, column, ct))
+        {
+            return;
+        }
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"ALTER TABLE {table} ADD COLUMN {column} {definition}", cancellationToken: ct));
+        }
+        catch (DbException)
+        {
+            // Another node may have added it in the meantime; anything else is a real failure.
+            if (!await HasColumnAsync(connection, table, column, ct))
+            {
+                throw;
+            }
+        }
+    }
+
+    private static async Task<bool> HasColumnAsync(DbConnection connection, string table, string column, CancellationToken ct)
+    {
+        try
+        {
+            await connection.ExecuteScalarAsync(new CommandDefinition($"SELECT {column} FROM {table} WHERE 1 = 0", cancellationToken: ct));
+            return true;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
     }
 
     private IEnumerable<string> SchemaStatements()
