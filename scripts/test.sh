@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine with the .NET SDK: installs what the tests need from
-# Debian packages (PostgreSQL, MariaDB), starts them on 127.0.0.1 under a throw-away directory, runs every
-# test project, and stops the servers again. `.ci/run` calls exactly this.
+# Debian packages (PostgreSQL, MariaDB, Node.js) and npm (the OpenAPI validator), starts the databases on
+# 127.0.0.1 under a throw-away directory, runs every test project, and stops the servers again. `.ci/run` calls exactly this.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~UserApi]
 set -euo pipefail
@@ -20,6 +20,9 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v /usr/lib/postgresql/15/bin/initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+# Node.js and npm run the independent OpenAPI validator (tests/openapi-validate).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   as_root apt-get update -qq
@@ -65,6 +68,11 @@ mariadb --protocol=tcp -h127.0.0.1 -P"$MY_PORT" -uroot -e \
 
 export MSGMATE_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres;Maximum Pool Size=50"
 export MSGMATE_TEST_MARIADB="Server=127.0.0.1;Port=$MY_PORT;User ID=root;Maximum Pool Size=50;Allow User Variables=true"
+
+# --- OpenAPI validator -------------------------------------------------------------------------------------
+# The versions package-lock.json pins, from the npm registry; OpenApiTests runs validate.mjs on the served document.
+log "installing the OpenAPI validator (npm ci in tests/openapi-validate)"
+(cd tests/openapi-validate && npm ci --no-audit --no-fund --loglevel=error)
 
 # --- tests -------------------------------------------------------------------------------------------------
 log "building"

@@ -1,7 +1,9 @@
 -- Message records (the source of truth of every accepted message), their attempt history, dead letters and
 -- idempotency keys. Times are Unix milliseconds. Status: 1 pending, 2 sent, 3 failed (final), 4 retrying,
 -- 5 cancelled, 6 scheduled (a future send_msg, released by its schedule). The records table is also the outbox (queued = 0: not yet handed to Kafka) and, in the
--- SQL-queue mode, the queue itself (claimed with a lease: lease_until, claim_token).
+-- SQL-queue mode, the queue itself (claimed with a lease: lease_until, claim_token). An attempt that scheduled a
+-- retry keeps the retry's not-before time (retry_at; 0 when it scheduled none): the backoff the policy chose.
+-- Columns added after a table's first release are not in these CREATE TABLEs: SqlDatabase.AddedColumns adds them.
 -- Indexes are declared inline: MySQL has no CREATE INDEX IF NOT EXISTS.
 CREATE TABLE IF NOT EXISTS mm_msg_records (
     msg_id                VARCHAR(36)   NOT NULL PRIMARY KEY,

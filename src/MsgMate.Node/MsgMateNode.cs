@@ -29,7 +29,8 @@ public static class MsgMateNode
         {
             builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
         }
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes + 1);
+        // Kestrel's request-line and header limits sit far above the node's: the node answers those in the envelope.
+        builder.WebHost.ConfigureKestrel(k => RequestLimits.Configure(k.Limits, options));
         builder.Services.AddSerilog((_, log) => log.ReadFrom.Configuration(builder.Configuration).WriteTo.Console(
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
 

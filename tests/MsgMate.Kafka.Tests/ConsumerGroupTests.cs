@@ -9,6 +9,9 @@ public sealed class ConsumerGroupTests(KafkaMockFixture kafka, ITestOutputHelper
 {
     private const QueueLane Lane = QueueLane.Medium;
 
+    /// <summary>Generous: every step waits for a rebalance of the mock group on a machine that may be busy.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     [Fact(DisplayName = "Consumers of one group share the partitions: both work, a leaving member's partitions move, a joining one takes some; the union is complete, duplicates bounded")]
     public async Task Consumers_share_the_partitions()
     {
@@ -33,11 +36,11 @@ public sealed class ConsumerGroupTests(KafkaMockFixture kafka, ITestOutputHelper
         await Eventually(
             () => a.Control.Stats.AssignedPartitions > 0 && b.Control.Stats.AssignedPartitions > 0
                 && a.Control.Stats.AssignedPartitions + b.Control.Stats.AssignedPartitions == Partitions,
-            TimeSpan.FromSeconds(20),
+            Patience,
             () => $"assigned a={a.Control.Stats.AssignedPartitions} b={b.Control.Stats.AssignedPartitions}");
         TestOutput.WriteLine($"1. both members assigned after {clock.ElapsedMilliseconds} ms: a={a.Control.Stats.AssignedPartitions} b={b.Control.Stats.AssignedPartitions}");
         await Publish("one");
-        await Eventually(() => Union(a, b).Count == batch, TimeSpan.FromSeconds(20), () => $"a={a.Received.Count} b={b.Received.Count}");
+        await Eventually(() => Union(a, b).Count == batch, Patience, () => $"a={a.Received.Count} b={b.Received.Count}");
         Assert.True(a.Received.Count > 0 && b.Received.Count > 0, $"both work: a={a.Received.Count} b={b.Received.Count}");
         Assert.Equal(batch, a.Received.Count + b.Received.Count);
 
@@ -45,19 +48,20 @@ public sealed class ConsumerGroupTests(KafkaMockFixture kafka, ITestOutputHelper
         clock.Restart();
         await b.DrainAsync();
         await Publish("two");
-        await Eventually(() => Union(a, b).Count == 2 * batch, TimeSpan.FromSeconds(20),
+        await Eventually(() => Union(a, b).Count == 2 * batch, Patience,
             () => $"union {Union(a, b).Count}; a: {a.Control.Stats}");
         Assert.Equal(Partitions, a.Control.Stats.AssignedPartitions);
         Assert.Equal(2 * batch, a.Received.Count + b.Received.Count);
         TestOutput.WriteLine($"2. b left, a took over and finished the second batch in {clock.ElapsedMilliseconds} ms");
 
-        // 3. c joins while a is busy (a works slowly until c has partitions): the cooperative rebalance moves some
-        //    of a's partitions to c under load. What a finished but could not commit in time comes again to c.
+        // 3. c joins while a is busy (a's jobs wait until c has partitions, so that work is left for c however long
+        //    the join takes): the cooperative rebalance moves some of a's partitions to c under load. What a
+        //    finished but could not commit in time comes again to c.
         clock.Restart();
         var c = Run(queue, Lane, parallelism: 2);
         _slowUntil = () => c.Control.Stats.AssignedPartitions > 0;
         await Publish("three");
-        await Eventually(() => Union(a, b, c).Count == 3 * batch, TimeSpan.FromSeconds(30),
+        await Eventually(() => Union(a, b, c).Count == 3 * batch, Patience,
             () => $"union {Union(a, b, c).Count}; a: {a.Control.Stats}; c: {c.Control.Stats}");
         Assert.True(c.Received.Count > 0, "the joining member gets work");
         Assert.Equal(Partitions, a.Control.Stats.AssignedPartitions + c.Control.Stats.AssignedPartitions);
@@ -72,14 +76,20 @@ public sealed class ConsumerGroupTests(KafkaMockFixture kafka, ITestOutputHelper
         // Bounded by what a had in flight or waiting in the committer when its partitions were revoked.
         Assert.InRange(duplicates, 0, queue.Options.MaxPollBatch + queue.Options.CommitBatchSize);
 
-        await CommittedToEnd(queue.Options, Lane, TimeSpan.FromSeconds(15));
+        await CommittedToEnd(queue.Options, Lane, Patience);
         await Task.WhenAll(a.DrainAsync(), c.DrainAsync());
     }
 
     private Func<bool> _slowUntil = () => true;
 
-    /// <summary>a's work: slow (20 ms a job) while <see cref="_slowUntil"/> is false, instant after.</summary>
-    private Task Slow() => _slowUntil() ? Task.CompletedTask : Task.Delay(20);
+    /// <summary>a's work: held (checked every 20 ms) while <see cref="_slowUntil"/> is false, instant after.</summary>
+    private async Task Slow()
+    {
+        while (!_slowUntil())
+        {
+            await Task.Delay(20);
+        }
+    }
 
     private static HashSet<string> Union(params Pipeline[] pipelines) => pipelines.SelectMany(p => p.Ids).ToHashSet();
 }

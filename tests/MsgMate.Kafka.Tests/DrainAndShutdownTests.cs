@@ -7,6 +7,29 @@ namespace MsgMate.Kafka.Tests;
 
 public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHelper output) : KafkaSpec(kafka, output)
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Work that lets the first <paramref name="free"/> jobs through and holds every later one until
+    /// <see cref="Open"/>: a stop then always comes while jobs are left, however fast the machine is.
+    /// </summary>
+    private sealed class Gate(int free)
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public async Task Work(CommittableJob job)
+        {
+            if (Interlocked.Increment(ref _started) > free)
+            {
+                await _open.Task;
+            }
+            await Task.Delay(5);
+        }
+
+        public void Open() => _open.TrySetResult();
+    }
+
     [Fact(DisplayName = "Drain-and-shutdown stops fetching, lets in-flight jobs finish, commits exactly what passed, then closes")]
     public async Task Drain_commits_what_passed_and_stops()
     {
@@ -15,9 +38,14 @@ public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHel
         var all = Jobs(QueueLane.Low, count, "d");
         await queue.PublishAsync(all);
 
-        var first = Run(queue, QueueLane.Low, parallelism: 4, work: _ => Task.Delay(5));
-        await Eventually(() => first.Received.Count >= 50, TimeSpan.FromSeconds(15), () => $"received {first.Received.Count}");
-        await first.DrainAsync();
+        var gate = new Gate(free: 50);
+        var first = Run(queue, QueueLane.Low, parallelism: 4, work: gate.Work);
+        await Eventually(() => first.Received.Count >= 50, Patience, () => $"received {first.Received.Count}");
+        // The drain stops the source first; only then may the held jobs finish (they are in flight, not new fetches).
+        var drained = first.DrainAsync();
+        await first.Control.SourceStopped.WaitAsync(Patience);
+        gate.Open();
+        await drained.WaitAsync(Patience);
 
         Assert.True(first.Completion.IsCompletedSuccessfully);
         Assert.True(first.Control.IsShutdown.IsCompleted);
@@ -29,7 +57,7 @@ public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHel
 
         // The next member starts exactly where the drained one stopped.
         var second = Run(queue, QueueLane.Low);
-        await CommittedToEnd(queue.Options, QueueLane.Low, TimeSpan.FromSeconds(15));
+        await CommittedToEnd(queue.Options, QueueLane.Low, Patience);
         Assert.Equal(count - passed, second.Received.Count);
         Assert.True(all.Select(j => j.Job.MsgId).ToHashSet().SetEquals(first.Ids.Union(second.Ids)));
         await second.DrainAsync();
@@ -38,19 +66,24 @@ public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHel
     [Fact(DisplayName = "StopAsync completes the source while the consumer stays for commits; it closes after the stop timeout")]
     public async Task Stop_keeps_the_consumer_for_commits_then_closes()
     {
-        var queue = NewQueue(o => o.StopTimeout = TimeSpan.FromMilliseconds(1500));
+        // Long enough that the committer's flush on completion comes well within it on a busy machine.
+        var stopTimeout = TimeSpan.FromSeconds(5);
+        var queue = NewQueue(o => o.StopTimeout = stopTimeout);
         await queue.PublishAsync(Jobs(QueueLane.High, 50, "s"));
         var pipeline = Run(queue, QueueLane.High);
-        await Eventually(() => pipeline.Received.Count == 50, TimeSpan.FromSeconds(15), () => $"received {pipeline.Received.Count}");
+        await Eventually(() => pipeline.Received.Count == 50, Patience, () => $"received {pipeline.Received.Count}");
 
+        var sinceStop = System.Diagnostics.Stopwatch.StartNew();
         await pipeline.Control.StopAsync();
-        await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.False(pipeline.Control.IsShutdown.IsCompleted, "the consumer waits StopTimeout for late commits");
+        await pipeline.Completion.WaitAsync(Patience);
         // The committer flushed on completion, through the consumer that is still there.
         Assert.Equal(50, CommittedOffsets(queue.Options, QueueLane.High).Sum(o => Math.Max(o, 0)));
 
-        await pipeline.Control.IsShutdown.WaitAsync(TimeSpan.FromSeconds(10));
-        await Eventually(() => queue.Consumers.Count == 0, TimeSpan.FromSeconds(5), () => $"{queue.Consumers.Count} consumers left");
+        // It waited the stop timeout for late commits, then closed by itself: not sooner (a slow machine only
+        // makes it later), and not never.
+        await pipeline.Control.IsShutdown.WaitAsync(stopTimeout + Patience);
+        Assert.True(sinceStop.Elapsed >= stopTimeout - TimeSpan.FromMilliseconds(100), $"closed {sinceStop.Elapsed} after the stop");
+        await Eventually(() => queue.Consumers.Count == 0, Patience, () => $"{queue.Consumers.Count} consumers left");
     }
 
     [Fact(DisplayName = "Coordinated shutdown drains the consumers the queue created")]
@@ -59,11 +92,15 @@ public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHel
         const int count = 300;
         var queue = NewQueue(o => o.MaxPollBatch = 20);
         await queue.PublishAsync(Jobs(QueueLane.Retry, count, "cs"));
-        var pipeline = Run(queue, QueueLane.Retry, parallelism: 2, work: _ => Task.Delay(5));
+        var gate = new Gate(free: 30);
+        var pipeline = Run(queue, QueueLane.Retry, parallelism: 2, work: gate.Work);
         queue.DrainOnShutdown(pipeline.Control, pipeline.Completion);
-        await Eventually(() => pipeline.Received.Count >= 30, TimeSpan.FromSeconds(15), () => $"received {pipeline.Received.Count}");
+        await Eventually(() => pipeline.Received.Count >= 30, Patience, () => $"received {pipeline.Received.Count}");
 
-        await CoordinatedShutdown.Get(Sys).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        var shutdown = CoordinatedShutdown.Get(Sys).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await pipeline.Control.SourceStopped.WaitAsync(Patience);
+        gate.Open();
+        await shutdown.WaitAsync(Patience);
 
         Assert.True(pipeline.Control.IsShutdown.IsCompleted);
         Assert.True(pipeline.Completion.IsCompletedSuccessfully);

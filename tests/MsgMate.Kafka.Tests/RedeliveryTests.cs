@@ -31,7 +31,7 @@ public sealed class RedeliveryTests(KafkaMockFixture kafka, ITestOutputHelper ou
             .ToMaterialized(Sink.Ignore<Done>(), Keep.Both)
             .Run(Materializer);
         // The stream ends by itself after 60; the drain then only closes the consumer.
-        await completion1.WaitAsync(TimeSpan.FromSeconds(15));
+        await completion1.WaitAsync(TimeSpan.FromSeconds(30));
         await control1.DrainAndShutdownAsync(completion1);
         Assert.True(control1.IsShutdown.IsCompleted);
         Assert.Equal(60, processed.Count);
@@ -43,7 +43,7 @@ public sealed class RedeliveryTests(KafkaMockFixture kafka, ITestOutputHelper ou
         // A new member of the same group gets exactly the other 60: the 20 processed-but-uncommitted ones and
         // the 40 never processed, and none of the committed ones.
         var second = Run(queue, QueueLane.Medium);
-        await CommittedToEnd(queue.Options, QueueLane.Medium, TimeSpan.FromSeconds(15));
+        await CommittedToEnd(queue.Options, QueueLane.Medium, TimeSpan.FromSeconds(30));
         var committedIds = processed.Take(40).Select(j => j.MsgId).ToHashSet();
         var expected = all.Select(j => j.Job.MsgId).Where(id => !committedIds.Contains(id)).ToHashSet();
 

@@ -19,6 +19,22 @@ public sealed class MsgMateOptions
     /// <summary>Largest accepted request body; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Longest accepted request line (method, path with query, version); longer ones get 414 with code 8020.</summary>
+    public int MaxRequestLineBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Largest accepted header section (every header line, name and value); larger ones get 431 with code 8020.</summary>
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most header lines a request may carry; more get 431 with code 8020.</summary>
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
+    /// <summary>
+    /// Kestrel's own limit on the request line and on the headers, kept far above the two limits above: those are
+    /// enforced by the node, which answers in the envelope; past this one Kestrel refuses the request before any
+    /// code of the node runs, with a bare 414 / 431 and no body.
+    /// </summary>
+    public int ServerRequestHeadLimitBytes { get; set; } = 256 * 1024;
+
     /// <summary>How long an HTTP request waits for an entity before answering 503.</summary>
     public TimeSpan AskTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

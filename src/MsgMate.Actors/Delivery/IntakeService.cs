@@ -93,7 +93,7 @@ public sealed class IntakeService
         if (unknown.Count > 0)
         {
             return SendAnswer.Fail(ResultCode.UserNotFound,
-                $"unknown user_ids: {string.Join(", ", unknown.Take(10))}{(unknown.Count > 10 ? $" and {unknown.Count - 10} more" : "")}");
+                $"unknown user_ids: {InputText.QuoteAll(unknown.Take(10))}{(unknown.Count > 10 ? $" and {unknown.Count - 10} more" : "")}");
         }
 
         var batchId = Guid.NewGuid().ToString();

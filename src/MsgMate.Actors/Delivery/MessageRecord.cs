@@ -59,6 +59,8 @@ public sealed record MessageRecord
 }
 
 /// <summary>One delivery attempt, for the record's history.</summary>
+/// <param name="RetryAt">When the attempt scheduled a retry: the time before which that retry may not start (the
+/// attempt's time plus the backoff the retry policy chose); 0 when it scheduled none.</param>
 public sealed record AttemptRecord(
-    string MsgId, int Attempt, long At, int Channel, string Provider, int Outcome, string Error, int DurationMs, string Node,
+    string MsgId, int Attempt, long At, int Channel, string Provider, int Outcome, string Error, int DurationMs, string Node, long RetryAt = 0,
     string ProviderMessageId = "");

@@ -23,7 +23,7 @@ public sealed record RecordQuery(
 /// <summary>The outcome of one attempt, to be written with its record.</summary>
 /// <param name="Status">The record's new status: Sent, Retrying or Failed.</param>
 /// <param name="RetryCount">Retries scheduled so far in the current round (a resend starts a new round).</param>
-/// <param name="NotBefore">For Retrying: when the next attempt may start.</param>
+/// <param name="NotBefore">For Retrying: when the next attempt may start (also kept in the attempt's history row).</param>
 /// <param name="Node">The cluster node that made the attempt.</param>
 /// <param name="Attempt">The number of the attempt's last provider call; earlier calls of the same attempt (failed over,
 /// <paramref name="FailedOver"/>) take the numbers before it. For a deferral: the record's attempts, unchanged.</param>
@@ -85,9 +85,10 @@ public sealed class RecordStore(SqlDatabase db)
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<AttemptRow>(new CommandDefinition(
-            "SELECT msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id FROM mm_msg_attempts WHERE msg_id = @msgId ORDER BY attempt",
+            "SELECT msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, retry_at, provider_msg_id FROM mm_msg_attempts WHERE msg_id = @msgId ORDER BY attempt",
             new { msgId }, cancellationToken: ct));
-        return rows.Select(a => new AttemptRecord(a.MsgId, a.Attempt, a.At, a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node, a.ProviderMsgId)).ToList();
+        return rows.Select(a => new AttemptRecord(
+            a.MsgId, a.Attempt, a.At, a.Channel, a.Provider, a.Outcome, a.Error, a.DurationMs, a.Node, a.RetryAt, a.ProviderMsgId)).ToList();
     }
 
     public async Task<Page<MessageRecord>> ListAsync(RecordQuery q, CancellationToken ct = default)
@@ -175,8 +176,9 @@ public sealed class RecordStore(SqlDatabase db)
             }
             await c.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id)
-                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node, @ProviderMessageId)
+                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, retry_at, provider_msg_id)
+                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node,
+                        CASE WHEN @Status = 4 THEN @NotBefore ELSE 0 END, @ProviderMessageId)
                 """, o, tx, cancellationToken: ct));
             if (o.Status == MessageStatus.Failed)
             {
@@ -373,6 +375,7 @@ public sealed class RecordStore(SqlDatabase db)
         public string Error { get; set; } = "";
         public int DurationMs { get; set; }
         public string Node { get; set; } = "";
+        public long RetryAt { get; set; }
         public string ProviderMsgId { get; set; } = "";
     }
 }

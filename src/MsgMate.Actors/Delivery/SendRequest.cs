@@ -47,7 +47,7 @@ public static partial class SendPlanner
         if (r.To.Length > MaxDirectRecipients) return $"to may list at most {MaxDirectRecipients} addresses";
         if (r.UserIds.Length > MaxUserIds) return $"user_ids may list at most {MaxUserIds} ids";
         if (r.Tags.Length > MaxTags) return $"tags may list at most {MaxTags} tags";
-        if (r.UserIds.FirstOrDefault(id => UserId.Validate(id) is not null) is { } badId) return $"user_ids: '{badId}' is not a valid user id";
+        if (r.UserIds.FirstOrDefault(id => UserId.Validate(id) is not null) is { } badId) return $"user_ids: '{InputText.Quote(badId)}' is not a valid user id";
         if (r.Tags.Any(string.IsNullOrWhiteSpace)) return "tags must not contain empty values";
         if (r.Priority is < MessagePriority.Low or > MessagePriority.High) return "priority must be 1 (low), 2 (medium) or 3 (high)";
         var hasTemplate = !string.IsNullOrEmpty(r.TemplateId);
@@ -72,11 +72,11 @@ public static partial class SendPlanner
         {
             if (!template.IsLive)
             {
-                return (default, new Rejection(ResultCode.TemplateNotFound, $"template {template.TemplateId} not found"));
+                return (default, new Rejection(ResultCode.TemplateNotFound, $"template {InputText.Quote(template.TemplateId)} not found"));
             }
             if (template.Status != TemplateStatus.Normal)
             {
-                return (default, new Rejection(ResultCode.TemplateNotUsable, $"template {template.TemplateId} is not ready (status {template.Status})"));
+                return (default, new Rejection(ResultCode.TemplateNotUsable, $"template {InputText.Quote(template.TemplateId)} is not ready (status {template.Status})"));
             }
             channels = [(Channel)template.Draft.Channel];
             subjectText = r.Subject.Length > 0 ? r.Subject : template.Draft.Subject;
@@ -105,7 +105,7 @@ public static partial class SendPlanner
             var missing = subject.Missing.AddRange(body.Missing).Distinct().ToList();
             if (missing.Count > 0)
             {
-                return (default, Rejection.Invalid($"templateData: missing template data for: {string.Join(", ", missing)}"));
+                return (default, Rejection.Invalid($"templateData: missing template data for: {InputText.QuoteAll(missing)}"));
             }
             contents.Add(new ChannelContent(channel, subject.Text!, body.Text!, html, signName, providerTemplateId));
         }

@@ -1,4 +1,5 @@
 using Cronos;
+using MsgMate.Actors.Common;
 
 namespace MsgMate.Actors.Schedules;
 
@@ -34,9 +35,9 @@ public static class Recurrences
         }
         if (!TryZone(r.TimeZone, out _))
         {
-            return $"time_zone '{r.TimeZone}' is not a known time zone";
+            return $"time_zone '{InputText.Quote(r.TimeZone)}' is not a known time zone";
         }
-        return r.IsCron && !TryParse(r.Cron, out _) ? $"cron '{r.Cron}' is not a valid cron expression (5 fields, or 6 with seconds)" : null;
+        return r.IsCron && !TryParse(r.Cron, out _) ? $"cron '{InputText.Quote(r.Cron)}' is not a valid cron expression (5 fields, or 6 with seconds)" : null;
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public static class ScheduleDecisions
         {
             if (s.Exists)
             {
-                return Fail(ResultCode.Conflict, $"schedule {create.ScheduleId} already exists");
+                return Fail(ResultCode.Conflict, $"schedule {InputText.Quote(create.ScheduleId)} already exists");
             }
             var (first, next, error) = Plan(create.FirstAtMs, create.Recurrence, nowMs, 0);
             return error is not null
@@ -26,7 +26,7 @@ public static class ScheduleDecisions
         }
         if (!s.Exists)
         {
-            return Fail(ResultCode.ScheduleNotFound, $"schedule {command.ScheduleId} not found");
+            return Fail(ResultCode.ScheduleNotFound, $"schedule {InputText.Quote(command.ScheduleId)} not found");
         }
 
         switch (command)

@@ -168,6 +168,7 @@ public sealed class SqlDatabase
     /// </summary>
     private static readonly (string Table, string Column, string Definition)[] AddedColumns =
     [
+        ("mm_msg_attempts", "retry_at", "BIGINT NOT NULL DEFAULT 0"),
         ("mm_msg_records", "provider_msg_id", "VARCHAR(128) NOT NULL DEFAULT ''"),
         ("mm_msg_attempts", "provider_msg_id", "VARCHAR(128) NOT NULL DEFAULT ''"),
     ];

@@ -18,7 +18,7 @@ public static class TemplateDecisions
         {
             if (state.Exists)
             {
-                return Fail(new Rejection(ResultCode.Conflict, $"template {create.TemplateId} already exists"));
+                return Fail(new Rejection(ResultCode.Conflict, $"template {InputText.Quote(create.TemplateId)} already exists"));
             }
             var error = Validate(create.Draft);
             return error is null ? Persist(new TemplateEvents.Created(create.TemplateId, create.Draft, now)) : Fail(Rejection.Invalid(error));
@@ -26,7 +26,7 @@ public static class TemplateDecisions
 
         if (!state.IsLive)
         {
-            return Fail(new Rejection(ResultCode.TemplateNotFound, $"template {command.TemplateId} not found"));
+            return Fail(new Rejection(ResultCode.TemplateNotFound, $"template {InputText.Quote(command.TemplateId)} not found"));
         }
 
         switch (command)

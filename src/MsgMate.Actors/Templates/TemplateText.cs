@@ -9,7 +9,7 @@ public sealed record RenderResult(string? Text, ImmutableArray<string> Missing)
 {
     public bool IsOk => Text is not null;
 
-    public string Error => $"missing template data for: {string.Join(", ", Missing)}";
+    public string Error => $"missing template data for: {Common.InputText.QuoteAll(Missing)}";
 }
 
 /// <summary>
@@ -95,7 +95,7 @@ public static class TemplateText
             if (!IsValidName(name))
             {
                 yield return new Token(open, 0, null,
-                    $"placeholder '{{{{{name}}}}}' at position {open} must be a name of letters, digits, _ . - (at most {MaxNameLength})");
+                    $"placeholder '{{{{{Common.InputText.Quote(name, MaxNameLength + 16)}}}}}' at position {open} must be a name of letters, digits, _ . - (at most {MaxNameLength})");
                 yield break;
             }
             yield return new Token(open, close + 2 - open, name, null);

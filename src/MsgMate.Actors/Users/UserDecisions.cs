@@ -20,7 +20,7 @@ public static class UserDecisions
     {
         if (command is not UserCommands.Create && !state.Exists)
         {
-            return UserDecision.Fail(new Rejection(ResultCode.UserNotFound, $"user {command.UserId} not found"));
+            return UserDecision.Fail(new Rejection(ResultCode.UserNotFound, $"user {InputText.Quote(command.UserId)} not found"));
         }
 
         switch (command)
@@ -28,7 +28,7 @@ public static class UserDecisions
             case UserCommands.Create c:
                 if (state.Exists)
                 {
-                    return UserDecision.Fail(new Rejection(ResultCode.UserExists, $"user {c.UserId} already exists"));
+                    return UserDecision.Fail(new Rejection(ResultCode.UserExists, $"user {InputText.Quote(c.UserId)} already exists"));
                 }
                 var createError = UserId.Validate(c.UserId) ?? UserValidation.ValidateProfile(c.Profile);
                 if (createError is not null)
@@ -64,7 +64,7 @@ public static class UserDecisions
         if (unknown is not null)
         {
             return UserDecision.Fail(Rejection.Invalid(
-                $"clear_fields: '{unknown}' cannot be cleared (allowed: {string.Join(", ", UserPatch.ClearableFields.Order())})"));
+                $"clear_fields: '{InputText.Quote(unknown, 64)}' cannot be cleared (allowed: {string.Join(", ", UserPatch.ClearableFields.Order())})"));
         }
 
         string Pick(string current, string? given, string field) =>

@@ -24,7 +24,7 @@ public sealed class UserEntity(string userId, TimeProvider clock)
     protected override UserState Apply(UserState state, IUserEvent evt) => state.Apply(evt);
 
     protected override UserReply Ok(UserState state, long version) =>
-        state.Exists ? UserReply.Ok(state, version) : UserReply.Fail(new Rejection(ResultCode.UserNotFound, $"user {state.UserId} not found"));
+        state.Exists ? UserReply.Ok(state, version) : UserReply.Fail(new Rejection(ResultCode.UserNotFound, $"user {InputText.Quote(state.UserId)} not found"));
 
     protected override UserReply Fail(Rejection failure) => UserReply.Fail(failure);
 }

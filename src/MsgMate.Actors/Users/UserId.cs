@@ -7,6 +7,9 @@ public readonly partial record struct UserId(string Value)
 {
     public const int MaxLength = 64;
 
+    /// <summary>The characters an id may contain, as a regular expression (also published in the OpenAPI document).</summary>
+    public const string AllowedPattern = @"^[A-Za-z0-9_\-.@:]+$";
+
     public override string ToString() => Value;
 
     /// <summary>Letters, digits and <c>_ - . @ :</c>; 1..64 characters. Keeps ids safe in URLs, logs and keys.</summary>
@@ -23,6 +26,6 @@ public readonly partial record struct UserId(string Value)
         return Allowed().IsMatch(value) ? null : "user_id may contain only letters, digits and _ - . @ :";
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9_\-.@:]+$")]
+    [GeneratedRegex(AllowedPattern)]
     private static partial Regex Allowed();
 }

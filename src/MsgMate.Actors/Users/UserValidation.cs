@@ -10,9 +10,14 @@ public static partial class UserValidation
     public const int MaxContactLength = 128;
     public const int MaxTagLength = 32;
     public const int MaxTags = 50;
+    public const int MaxEmailLength = 254;
+
+    /// <summary>The rules as regular expressions (also published in the OpenAPI document).</summary>
+    public const string EmailPattern = @"^[^@\s]+@[^@\s]+\.[^@\s]+$";
+    public const string MobilePattern = @"^\+?[0-9]{5,20}$";
 
     public static string? ValidateEmail(string value) =>
-        value.Length <= 254 && Email().IsMatch(value) ? null : "email is not a valid address";
+        value.Length <= MaxEmailLength && Email().IsMatch(value) ? null : "email is not a valid address";
 
     /// <summary>Digits with an optional leading +, 5..20 long: mainland numbers (13800138000) and E.164 alike.</summary>
     public static string? ValidateMobile(string value) =>
@@ -57,9 +62,9 @@ public static partial class UserValidation
         ?? ValidateText("dingtalk_id", p.DingtalkId, MaxContactLength)
         ?? ValidateText("wechat_id", p.WechatId, MaxContactLength);
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(EmailPattern)]
     private static partial Regex Email();
 
-    [GeneratedRegex(@"^\+?[0-9]{5,20}$")]
+    [GeneratedRegex(MobilePattern)]
     private static partial Regex Mobile();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using MsgMate.Actors.Common;
 
@@ -25,6 +26,8 @@ public static class Api
     public static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.General)
     {
         PropertyNameCaseInsensitive = true,
+        // Named, so that a request type's contract can be asked for before the first request (form bodies are shaped by it).
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
     public static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.General)
@@ -36,11 +39,16 @@ public static class Api
 
     public static IResult Ok() => Ok(new Envelope());
 
-    public static IResult Error(ResultCode code, string message) =>
-        Results.Json(new Envelope { Code = (int)code, Msg = message }, ResponseJson, statusCode: StatusFor(code));
+    /// <summary>
+    /// The longest <c>msg</c> an error carries. Messages quote input through <see cref="InputText.Quote"/> (≤ 200
+    /// characters each); this is the safety net for any that does not.
+    /// </summary>
+    public const int MaxErrorMessageLength = 1000;
+
+    public static IResult Error(ResultCode code, string message) => Error(code, message, StatusFor(code));
 
     public static IResult Error(ResultCode code, string message, int status) =>
-        Results.Json(new Envelope { Code = (int)code, Msg = message }, ResponseJson, statusCode: status);
+        Results.Json(new Envelope { Code = (int)code, Msg = InputText.Quote(message, MaxErrorMessageLength) }, ResponseJson, statusCode: status);
 
     public static IResult Invalid(string message) => Error(ResultCode.InvalidArgument, message);
 

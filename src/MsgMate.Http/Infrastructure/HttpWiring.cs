@@ -19,17 +19,14 @@ public static class HttpWiring
 {
     public static IServiceCollection AddMsgMateHttp(this IServiceCollection services)
     {
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "MsgMate.NET API";
-            doc.Info.Description = "Wire-compatible with the Go MsgMate: every answer is {code, msg, …payload}; code 0 is success.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi();
+        services.AddMsgMateOpenApi();
         return services;
     }
 
     public static WebApplication UseMsgMateHttp(this WebApplication app)
     {
+        app.UseMsgMateRequestLimits(app.Services.GetRequiredService<MsgMateOptions>());
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.MapOpenApi();
         app.MapScalarApiReference();
@@ -38,7 +35,7 @@ public static class HttpWiring
         app.MapMessageApi();
         app.MapScheduleApi();
         // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
-        app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {ctx.Request.Method} {ctx.Request.Path}", 404));
+        app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;
     }
 

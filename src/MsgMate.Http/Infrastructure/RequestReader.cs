@@ -6,8 +6,9 @@ using MsgMate.Actors.Storage;
 namespace MsgMate.Http.Infrastructure;
 
 /// <summary>
-/// Reads request bodies and query strings into typed values, answering bad input in the wire contract's shape:
-/// malformed JSON 8021/400, a wrong type or bad value 8020/400, too large 8020/413. Never a 500.
+/// Reads request bodies (JSON, or a form read as the JSON it stands for) and query strings into typed values,
+/// answering bad input in the wire contract's shape: malformed JSON or form 8021/400, a wrong type or bad value
+/// 8020/400, too large 8020/413. Never a 500.
 /// </summary>
 public static class RequestReader
 {
@@ -16,13 +17,19 @@ public static class RequestReader
         public bool Failed => Error is not null;
     }
 
-    public static async Task<Parsed<T>> ReadJsonAsync<T>(HttpRequest request, long maxBytes) where T : class
+    /// <summary>
+    /// The body as a <typeparamref name="T"/>: a form (<c>application/x-www-form-urlencoded</c> or
+    /// <c>multipart/form-data</c>, see <see cref="FormBody"/>) is read as the JSON object it stands for; any other
+    /// body is JSON, whatever the Content-Type says (as Gin bound it). Same size limit, UTF-8 check and errors.
+    /// </summary>
+    public static async Task<Parsed<T>> ReadBodyAsync<T>(HttpRequest request, long maxBytes) where T : class
     {
         if (request.ContentLength > maxBytes)
         {
             return new(null, TooLarge(maxBytes));
         }
 
+        var form = FormBody.EncodingOf(request.ContentType);
         var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
@@ -36,23 +43,48 @@ public static class RequestReader
         }
         if (buffer.Length == 0)
         {
-            return new(null, Api.Error(ResultCode.BadJson, "request body is empty; send a JSON object"));
+            return new(null, Api.Error(ResultCode.BadJson,
+                form is null ? "request body is empty; send a JSON object" : "request body is empty; send the form fields"));
+        }
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (form is FormBody.FormEncoding.UrlEncoded && FormBody.LooksLikeJson(body.Span))
+        {
+            // `curl -d '{…}'` labels JSON as a form: no form starts with { or [ (a name does not), so it is JSON.
+            form = null;
         }
 
         // The JSON reader does not check UTF-8 inside strings; a broken body is malformed, not a wrong type.
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        // (A multipart body may carry binary file parts: its field values are checked one by one.)
+        if (form is not FormBody.FormEncoding.Multipart && !System.Text.Unicode.Utf8.IsValid(body.Span))
         {
             return new(null, Api.Error(ResultCode.BadJson, "request body is not valid UTF-8"));
+        }
+
+        if (form is { } encoding)
+        {
+            var (fields, formError) = encoding == FormBody.FormEncoding.UrlEncoded
+                ? FormBody.ParseUrlEncoded(body.Span)
+                : await FormBody.ParseMultipartAsync(body, request.ContentType!, request.HttpContext.RequestAborted);
+            if (formError is not null)
+            {
+                return new(null, Api.Error(ResultCode.BadJson, formError));
+            }
+            var (json, shapeError) = FormBody.ToJson(fields!, Api.RequestJson.GetTypeInfo(typeof(T)));
+            if (shapeError is not null)
+            {
+                return new(null, Api.Invalid(shapeError));
+            }
+            body = json;
         }
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException ex)
         {
-            return new(null, Api.Error(ResultCode.BadJson, $"malformed JSON: {ex.Message}"));
+            return new(null, Api.Error(ResultCode.BadJson, $"malformed JSON: {InputText.Quote(ex.Message)}"));
         }
 
         using (document)
@@ -71,7 +103,7 @@ public static class RequestReader
             catch (JsonException ex)
             {
                 var field = ex.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "body";
-                return new(null, Api.Invalid($"field '{field}' has the wrong type"));
+                return new(null, Api.Invalid($"field '{InputText.Quote(field)}' has the wrong type"));
             }
         }
     }

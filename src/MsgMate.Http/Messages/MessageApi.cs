@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Templates;
+using MsgMate.Actors.Users;
 using MsgMate.Http.Infrastructure;
 
 namespace MsgMate.Http.Messages;
@@ -14,30 +16,84 @@ public static class MessageApi
 {
     private const int MaxHeaderValue = 128;
 
+    /// <summary>The send fields send_msg and scheduled/create share (named the same in both).</summary>
+    internal static ApiField[] SendFieldDocs(string templateIdName, string templateDataName) =>
+    [
+        new("to", default, $"Direct addresses for the channel in use: one, several separated by commas, or a list (at most {SendPlanner.MaxDirectRecipients})")
+        {
+            OneOf = [Field.Text("", "", maxLength: null), Field.List("", "", Field.Text("", ""))],
+        },
+        Field.List("user_ids", $"Users to reach at their contact for the channel (at most {SendPlanner.MaxUserIds})",
+            Field.Text("", "", maxLength: UserId.MaxLength, pattern: UserId.AllowedPattern), maxItems: SendPlanner.MaxUserIds),
+        Field.List("tags", $"Enabled users carrying any of these tags (at most {SendPlanner.MaxTags})",
+            Field.Text("", "") with { MinLength = 1 }, maxItems: SendPlanner.MaxTags),
+        Field.List("channels", $"With inline content (required then): the channels to send on, {KnownChannels.Range}",
+            Field.IntChoice("", "", Field.ChannelValues)),
+        Field.Text("subject", "Overrides the template's subject when not empty", maxLength: TemplateDecisions.MaxSubjectLength),
+        Field.IntChoice("priority", "1 low, 2 medium, 3 high; 0 or absent: 2", [0, MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
+        Field.Text(templateIdName, "The template to send (or give content instead)"),
+        Field.Text("content", "Inline content with {{placeholders}}, instead of a template (needs channels)", maxLength: TemplateDecisions.MaxContentLength),
+        Field.TemplateData(templateDataName),
+    ];
+
+    private static readonly ApiField MsgIdBodyField = Field.Text("msgID", "The message's id, as send_msg answered it", required: true);
+
     public static IEndpointRouteBuilder MapMessageApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/msg").WithTags("Messages");
         group.MapPost("/send_msg", SendAsync)
-            .AcceptsJson<SendMsgRequest>().Produces<SendMsgResponse>()
-            .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key");
+            .AcceptsBody<SendMsgRequest>([
+                .. SendFieldDocs("templateID", "templateData"),
+                Field.Int("sendTimestamp", "When to send: Unix seconds or milliseconds; absent, 0 or past: now", min: 0, wide: true)])
+            .WithIdempotencyKey()
+            .Produces<SendMsgResponse>()
+            .WithErrors(ResultCode.TemplateNotFound, ResultCode.UserNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict)
+            .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key")
+            .WithDescription("Give at least one recipient (`to`, `user_ids` or `tags`) and exactly one of `templateID` and `content`; " +
+                "inline content needs `channels`. A placeholder without a value in `templateData` is an error (8020).");
         group.MapGet("/get_msg_record", GetRecordAsync).Produces<GetMsgRecordResponse>()
+            .WithQueryParameters(Field.Text("msgID", "The message's id, as send_msg answered it", maxLength: 64, required: true))
+            .WithErrors(ResultCode.MessageNotFound)
             .WithSummary("A message record with its status, attempts and last error");
         group.MapGet("/list_msg_records", ListRecordsAsync).Produces<RecordListResponse>()
+            .WithQueryParameters(
+                Field.Page, Field.PageSize,
+                Field.Text("msg_id", "Only this message"),
+                Field.Text("to", "Only this address"),
+                Field.IntChoice("status", "1 pending, 2 sent, 3 failed, 4 retrying, 5 cancelled, 6 scheduled",
+                    [MessageStatus.Pending, MessageStatus.Sent, MessageStatus.Failed, MessageStatus.Retrying, MessageStatus.Cancelled, MessageStatus.Scheduled]),
+                Field.Channel("channel", "Only this channel"),
+                Field.IntChoice("priority", "1 low, 2 medium, 3 high", [MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
+                Field.Text("batch_id", "Only this send (send_msg's batchID)"),
+                Field.Text("source_id", "Only sends with this Source-Id"),
+                Field.Text("schedule_id", "Only firings of this schedule"),
+                Field.Time("start_time", "Created at or after"),
+                Field.Time("end_time", "Created at or before"))
             .WithSummary("Records, newest first; filters msg_id, to, status, channel, priority, batch_id, source_id, schedule_id, start_time, end_time");
         group.MapPost("/cancel", CancelAsync)
-            .AcceptsJson<MsgIdRequest>().Produces<Envelope>()
+            .AcceptsBody<MsgIdRequest>(MsgIdBodyField).Produces<Envelope>()
+            .WithErrors(ResultCode.MessageNotFound, ResultCode.Conflict)
             .WithSummary("Cancel a message not delivered yet (e.g. a future sendTimestamp)");
         group.MapPost("/resend", ResendAsync)
-            .AcceptsJson<ResendRequest>().Produces<CountResponse>()
-            .WithSummary("Re-drive failed messages: one (msgID) or a whole batch (batchID)");
+            .AcceptsBody<ResendRequest>(
+                MsgIdBodyField with { Required = false, MinLength = null, Description = "One failed message (or give batchID)" },
+                Field.Text("batchID", "Every failed message of a send (or give msgID)"))
+            .Produces<CountResponse>()
+            .WithErrors(ResultCode.MessageNotFound, ResultCode.Conflict)
+            .WithSummary("Re-drive failed messages: one (msgID) or a whole batch (batchID)")
+            .WithDescription("Give exactly one of `msgID` and `batchID`. 8049/409 when nothing there has failed.");
         group.MapGet("/statistics", StatisticsAsync).Produces<StatisticsResponse>()
+            .WithQueryParameters(
+                Field.Time("start_time", "From (default: a day before end_time); at most 366 days before end_time"),
+                Field.Time("end_time", "Until (default: now)"),
+                Field.Choice("granularity", "Bucket size (case-insensitive)", ["hour", "day"], @default: "hour"))
             .WithSummary("Counts by status, channel and priority per hour or day (granularity) over start_time..end_time");
         return app;
     }
 
     private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -84,7 +140,7 @@ public static class MessageApi
         var record = await records.GetAsync(msgId, ct);
         if (record is null)
         {
-            return Api.Error(ResultCode.MessageNotFound, $"message {msgId} not found");
+            return Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(msgId)} not found");
         }
         var zone = options.Zone;
         var attempts = (await records.AttemptsAsync(msgId, ct))
@@ -125,7 +181,7 @@ public static class MessageApi
 
     private static async Task<IResult> CancelAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -140,14 +196,14 @@ public static class MessageApi
         }
         var record = await records.GetAsync(req.MsgId, ct);
         return record is null
-            ? Api.Error(ResultCode.MessageNotFound, $"message {req.MsgId} not found")
-            : Api.Error(ResultCode.Conflict, $"message {req.MsgId} cannot be cancelled: it is already {StatusName(record.Status)}");
+            ? Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(req.MsgId)} not found")
+            : Api.Error(ResultCode.Conflict, $"message {InputText.Quote(req.MsgId)} cannot be cancelled: it is already {StatusName(record.Status)}");
     }
 
     private static async Task<IResult> ResendAsync(
         HttpRequest http, RecordStore records, IDeliverySignal signal, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -166,7 +222,7 @@ public static class MessageApi
                 : (await records.ListAsync(new RecordQuery(new(1, 1), BatchId: batchId), ct)).Total > 0;
             return known
                 ? Api.Error(ResultCode.Conflict, "nothing to resend: only failed messages can be re-driven")
-                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {msgId ?? batchId} not found");
+                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {InputText.Quote(msgId ?? batchId)} not found");
         }
         signal.RecordsStored(0);
         return Api.Ok(new CountResponse(count));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using MsgMate.Actors.Common;
 
 namespace MsgMate.Http.Messages;
 
@@ -35,7 +36,7 @@ public static class SendFields
                     result[key] = value.GetRawText();
                     break;
                 default:
-                    return (ImmutableSortedDictionary<string, string>.Empty, $"templateData.{key} must be a string");
+                    return (ImmutableSortedDictionary<string, string>.Empty, $"templateData.{InputText.Quote(key)} must be a string");
             }
         }
         return (result.ToImmutable(), null);

@@ -7,6 +7,7 @@ using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Storage;
+using MsgMate.Actors.Templates;
 using MsgMate.Http.Infrastructure;
 using MsgMate.Http.Messages;
 
@@ -15,23 +16,70 @@ namespace MsgMate.Http.Schedules;
 /// <summary>The <c>/scheduled/*</c> routes: one-off and recurring schedules, each its own entity.</summary>
 public static class ScheduleApi
 {
+    private const int MaxScheduleIdLength = 64;
+
+    private static readonly ApiField ScheduleIdField = Field.Text(
+        "schedule_id", "The schedule's id, as scheduled/create answered it", maxLength: MaxScheduleIdLength, required: true);
+
+    private static readonly ApiField[] RecurrenceFields =
+    [
+        Field.Text("cron", "Recurring: a cron expression (5 fields, or 6 with seconds) in time_zone"),
+        Field.Int("interval_seconds", "Recurring: every so many seconds from scheduled_time (0 or absent: not an interval)",
+            min: 0, max: 366L * 24 * 3600, wide: true),
+        Field.Text("time_zone", "The cron's time zone (IANA name, e.g. Asia/Shanghai); default: the node's configured zone"),
+        Field.Time("end_time", "Recurring: no firing after this time"),
+        Field.Int("max_count", "Recurring: at most this many firings (0: no limit)", min: 0),
+    ];
+
     public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/scheduled").WithTags("Schedules");
-        group.MapPost("/create", CreateAsync).AcceptsJson<CreateScheduleRequest>().Produces<CreateScheduleResponse>()
-            .WithSummary("Schedule a send: once at scheduled_time, or recurring (cron or interval_seconds, optional end_time / max_count)");
-        group.MapGet("/get", GetAsync).Produces<GetScheduleResponse>().WithSummary("A schedule, with its next fire times");
+        group.MapPost("/create", CreateAsync)
+            .AcceptsBody<CreateScheduleRequest>([
+                .. MessageApi.SendFieldDocs("template_id", "template_data"),
+                Field.Time("scheduled_time", "When to send; for cron the earliest start, for interval_seconds the first firing"),
+                .. RecurrenceFields])
+            .Produces<CreateScheduleResponse>()
+            .WithErrors(ResultCode.TemplateNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict)
+            .WithSummary("Schedule a send: once at scheduled_time, or recurring (cron or interval_seconds, optional end_time / max_count)")
+            .WithDescription("Give scheduled_time, or cron / interval_seconds for a recurring schedule (not both cron and interval_seconds); " +
+                "the send fields follow send_msg: at least one recipient and exactly one of `template_id` and `content`.");
+        group.MapGet("/get", GetAsync).Produces<GetScheduleResponse>()
+            .WithQueryParameters(ScheduleIdField)
+            .WithErrors(ResultCode.ScheduleNotFound)
+            .WithSummary("A schedule, with its next fire times");
         group.MapGet("/list", ListAsync).Produces<ScheduleListResponse>()
+            .WithQueryParameters(
+                Field.Page, Field.PageSize,
+                Field.IntChoice("status", "1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused",
+                    [ScheduleStatus.Pending, ScheduleStatus.Sent, ScheduleStatus.Cancelled, ScheduleStatus.Failed, ScheduleStatus.Paused]))
             .WithSummary("Schedules, newest first; status 1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused");
         group.MapPost("/cancel", CancelAsync)
-            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Cancel a pending schedule");
+            .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
+            .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
+            .WithSummary("Cancel a pending schedule");
         group.MapPost("/pause", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
                 ByIdAsync(http, schedules, options, id => new ScheduleCommands.Pause(id), ct))
-            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Pause a pending schedule");
+            .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
+            .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
+            .WithSummary("Pause a pending schedule");
         group.MapPost("/resume", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
                 ByIdAsync(http, schedules, options, id => new ScheduleCommands.Resume(id), ct))
-            .AcceptsJson<ScheduleIdRequest>().Produces<Envelope>().WithSummary("Resume a paused schedule");
-        group.MapPost("/update", UpdateAsync).AcceptsJson<UpdateScheduleRequest>().Produces<Envelope>()
+            .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
+            .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
+            .WithSummary("Resume a paused schedule");
+        group.MapPost("/update", UpdateAsync)
+            .AcceptsBody<UpdateScheduleRequest>([
+                ScheduleIdField with { MaxLength = null },
+                Field.Time("scheduled_time", "The new time (reschedule)"),
+                Field.TemplateData("template_data") with { Description = "New values for the {{placeholders}} (replace the old ones)" },
+                Field.Text("subject", "A new subject", maxLength: TemplateDecisions.MaxSubjectLength),
+                Field.IntChoice("priority", "A new priority: 1 low, 2 medium, 3 high; 0 or absent keeps it",
+                    [0, MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
+                .. RecurrenceFields,
+                Field.Bool("once", "true: make a recurring schedule a one-off at scheduled_time (not with cron or interval_seconds)")])
+            .Produces<Envelope>()
+            .WithErrors(ResultCode.ScheduleNotFound, ResultCode.TemplateNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict)
             .WithSummary("Reschedule or edit a pending schedule (time, template_data, subject, priority, recurrence)");
         return app;
     }
@@ -39,7 +87,7 @@ public static class ScheduleApi
     private static async Task<IResult> CreateAsync(
         HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateScheduleRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -101,7 +149,7 @@ public static class ScheduleApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, ScheduleService schedules, IntakeService intake, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateScheduleRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateScheduleRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -147,7 +195,7 @@ public static class ScheduleApi
 
     private static async Task<IResult> CancelAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -163,7 +211,7 @@ public static class ScheduleApi
     private static async Task<IResult> ByIdAsync(
         HttpRequest http, ScheduleService schedules, MsgMateOptions options, Func<string, IScheduleCommand> command, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<ScheduleIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;

@@ -12,28 +12,54 @@ public static class TemplateApi
 {
     private const int MaxTemplateIdLength = 64;
 
+    private static readonly ApiField TemplateIdField = Field.Text(
+        "templateID", "The template's id, as create_template answered it", maxLength: MaxTemplateIdLength, required: true);
+
+    /// <summary>The fields of a template; create requires some, update keeps what is absent or empty.</summary>
+    private static ApiField[] DraftFields(bool create) =>
+    [
+        Field.Text("sourceID", "The business system the template belongs to", maxLength: TemplateDecisions.MaxSourceIdLength, required: create),
+        Field.Text("name", "Name", maxLength: TemplateDecisions.MaxNameLength, required: create),
+        create
+            ? Field.Channel("channel", "The channel it is sent on", required: true)
+            : Field.IntChoice("channel", $"The channel it is sent on: {KnownChannels.Range}; 0 or absent keeps it", [0, .. Field.ChannelValues]),
+        Field.Text("subject", "Subject (email), may hold {{placeholders}}", maxLength: TemplateDecisions.MaxSubjectLength),
+        Field.Text("content", "The text, with {{placeholders}} filled from templateData", maxLength: TemplateDecisions.MaxContentLength, required: create),
+        Field.Text("signName", "SMS signature"),
+        Field.Text("relTemplateID", "The provider's template id (SMS)"),
+    ];
+
     public static IEndpointRouteBuilder MapTemplateApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/msg").WithTags("Templates");
         group.MapPost("/create_template", CreateAsync)
-            .AcceptsJson<CreateTemplateRequest>().Produces<CreateTemplateResponse>()
+            .AcceptsBody<CreateTemplateRequest>(DraftFields(create: true)).Produces<CreateTemplateResponse>()
+            .WithErrors(ResultCode.Conflict)
             .WithSummary("Create a template (sourceID, name, channel, content required); usable at once");
         group.MapGet("/get_template", GetAsync).Produces<GetTemplateResponse>()
+            .WithQueryParameters(TemplateIdField)
+            .WithErrors(ResultCode.TemplateNotFound)
             .WithSummary("Get a template with its {{placeholders}}");
         group.MapGet("/list_templates", ListAsync).Produces<TemplateListResponse>()
+            .WithQueryParameters(
+                Field.Page, Field.PageSize,
+                Field.Text("source_id", "Only templates of this source"),
+                Field.IntChoice("channel", $"Only templates of this channel: {KnownChannels.Range}; 0 or absent: all", [0, .. Field.ChannelValues]))
             .WithSummary("List templates, newest first; filters source_id, channel");
         group.MapPost("/update_template", UpdateAsync)
-            .AcceptsJson<UpdateTemplateRequest>().Produces<Envelope>()
+            .AcceptsBody<UpdateTemplateRequest>([TemplateIdField, .. DraftFields(create: false)]).Produces<Envelope>()
+            .WithErrors(ResultCode.TemplateNotFound)
             .WithSummary("Update a template; absent or empty fields are kept");
         group.MapPost("/del_template", DeleteAsync)
-            .AcceptsJson<TemplateIdRequest>().Produces<Envelope>()
+            .AcceptsBody<TemplateIdRequest>(TemplateIdField).Produces<Envelope>()
+            .WithErrors(ResultCode.TemplateNotFound)
             .WithSummary("Delete a template");
         return app;
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateTemplateRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -85,7 +111,7 @@ public static class TemplateApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateTemplateRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateTemplateRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -103,7 +129,7 @@ public static class TemplateApi
 
     private static async Task<IResult> DeleteAsync(HttpRequest http, TemplateService templates, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<TemplateIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<TemplateIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;

@@ -12,27 +12,72 @@ namespace MsgMate.Http.Users;
 /// <summary>The <c>/user/*</c> routes of the wire contract. Handlers validate, ask and map; rules live in the entity.</summary>
 public static class UserApi
 {
+    private static readonly ApiField UserIdField = Field.Text(
+        "user_id", "The user's id, as the calling system names it: letters, digits and _ - . @ :",
+        maxLength: UserId.MaxLength, required: true, pattern: UserId.AllowedPattern);
+
+    private static readonly ApiField TagField = Field.Text("", "", maxLength: UserValidation.MaxTagLength) with { MinLength = 1 };
+
+    private static readonly ApiField[] ProfileFields =
+    [
+        Field.Text("nickname", "Nickname", maxLength: UserValidation.MaxNameLength),
+        Field.Text("mobile", "Mobile number: 5-20 digits, optionally starting with +", pattern: UserValidation.MobilePattern),
+        Field.Text("email", "Email address", maxLength: UserValidation.MaxEmailLength, pattern: UserValidation.EmailPattern),
+        Field.Text("lark_id", "Lark (Feishu) id", maxLength: UserValidation.MaxContactLength),
+        Field.Text("dingtalk_id", "DingTalk id", maxLength: UserValidation.MaxContactLength),
+        Field.Text("wechat_id", "WeCom id", maxLength: UserValidation.MaxContactLength),
+    ];
+
+    private static readonly ApiField StatusField = Field.IntChoice("status", "1 enabled, 0 disabled", [1, 0]);
+
     public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/user").WithTags("Users");
         group.MapPost("/create", CreateAsync)
-            .AcceptsJson<CreateUserRequest>().Produces<UserIdResponse>()
+            .AcceptsBody<CreateUserRequest>([
+                UserIdField,
+                Field.Text("name", "Name (trimmed)", maxLength: UserValidation.MaxNameLength, required: true),
+                .. ProfileFields,
+                Field.List("tags", $"Tags (trimmed, duplicates dropped; at most {UserValidation.MaxTags} distinct)", TagField)])
+            .Produces<UserIdResponse>().WithErrors(ResultCode.UserExists)
             .WithSummary("Create a user (user_id and name required; 9001/409 if the id exists)");
         group.MapGet("/get", GetAsync).Produces<GetUserResponse>()
+            .WithQueryParameters(UserIdField)
+            .WithErrors(ResultCode.UserNotFound)
             .WithSummary("Get a user, enabled or disabled (9002/404 if unknown)");
         group.MapPost("/update", UpdateAsync)
-            .AcceptsJson<UpdateUserRequest>().Produces<Envelope>()
+            .AcceptsBody<UpdateUserRequest>([
+                UserIdField,
+                Field.Text("name", "Name (trimmed); empty or absent keeps it", maxLength: UserValidation.MaxNameLength),
+                .. ProfileFields,
+                Field.List("tags", $"Replaces the tag set when present; [] clears it (at most {UserValidation.MaxTags} distinct)", TagField),
+                StatusField with { Description = "1 enables, 0 disables; absent leaves it" },
+                Field.List("clear_fields", "Fields to empty",
+                    Field.Choice("", "", UserPatch.ClearableFields.Order(StringComparer.Ordinal)))])
+            .Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Update a user: empty fields are kept, clear_fields empties them, tags replaces the set, status 1/0 enables/disables");
         group.MapGet("/list", ListAsync).Produces<UserListResponse>()
+            .WithQueryParameters(
+                Field.Page, Field.PageSize,
+                Field.Text("user_id", "Only this user id"),
+                Field.Text("keyword", "A substring of the user id, name, nickname, email or mobile (case-insensitive)"),
+                Field.Text("name", "The same as keyword (used when keyword is absent)"),
+                Field.Text("tag", "Only users carrying this tag"),
+                StatusField with { Description = "Only enabled (1) or disabled (0) users" })
             .WithSummary("List users, newest first; filters user_id, keyword, tag, status");
         group.MapPost("/delete", DeleteAsync)
-            .AcceptsJson<UserIdRequest>().Produces<Envelope>()
+            .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Disable a user (status 0), as the Go server's delete");
         group.MapPost("/enable", EnableAsync)
-            .AcceptsJson<UserIdRequest>().Produces<Envelope>()
+            .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Re-enable a disabled user (status 1)");
         group.MapPost("/find_by_tags", FindByTagsAsync)
-            .AcceptsJson<FindByTagsRequest>().Produces<FindByTagsResponse>()
+            .AcceptsBody<FindByTagsRequest>(
+                Field.List("tags", "The tags to look for (at least one)", TagField, required: true),
+                Field.Choice("match_type", "all: users carrying every tag; any: at least one (case-insensitive; empty is any)", ["all", "any"], @default: "any"),
+                Field.Page,
+                Field.PageSize with { Default = System.Text.Json.Nodes.JsonValue.Create(PageRequest.MaxPageSize) })
+            .Produces<FindByTagsResponse>()
             .WithSummary("Enabled users carrying all or any of the tags");
         group.MapGet("/tag_statistics", TagStatisticsAsync).Produces<TagStatisticsResponse>()
             .WithSummary("How many enabled users carry each tag");
@@ -41,7 +86,7 @@ public static class UserApi
 
     private static async Task<IResult> CreateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<CreateUserRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<CreateUserRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -78,7 +123,7 @@ public static class UserApi
 
     private static async Task<IResult> UpdateAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UpdateUserRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UpdateUserRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -138,7 +183,7 @@ public static class UserApi
     private static async Task<IResult> SendByIdAsync(
         HttpRequest http, UserService users, MsgMateOptions options, Func<string, IUserCommand> command, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -154,7 +199,7 @@ public static class UserApi
 
     private static async Task<IResult> FindByTagsAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadJsonAsync<FindByTagsRequest>(http, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<FindByTagsRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;

@@ -53,11 +53,11 @@ public sealed class ProviderWorkerSpecs : TestKit
             Assert.Equal(SendResult.RetryableFailure, during.Result);
             Assert.Contains("backing off", during.Error);
             Assert.Equal(calls, sender.Calls);
-        }, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
 
         Volatile.Write(ref healthy, true);
         AwaitAssert(() => Assert.Equal(SendResult.Sent, Send(channel, 4, TimeSpan.FromSeconds(1)).Result),
-            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(100));
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
     }
 
     [Fact(DisplayName = "A permanent failure does not count towards backing off")]

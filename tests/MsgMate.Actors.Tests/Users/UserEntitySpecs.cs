@@ -9,7 +9,8 @@ namespace MsgMate.Actors.Tests.Users;
 
 /// <summary>
 /// The persistent actor around the pure user logic, on the in-memory journal. serialize-messages is on,
-/// so every command, reply and event also goes through <see cref="MsgMateSerializer"/>.
+/// so every command, reply and event also goes through <see cref="MsgMateSerializer"/>. Replies come after a
+/// journal write (and the first after recovery): they get 15 s rather than TestKit's 3 s on a busy machine.
 /// </summary>
 public sealed class UserEntitySpecs() : TestKit(Config)
 {
@@ -19,6 +20,7 @@ public sealed class UserEntitySpecs() : TestKit(Config)
         akka.actor.serialization-bindings { "{{typeof(IMsgMateMessage).AssemblyQualifiedName}}" = msgmate }
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.test.single-expect-default = 15s
         """);
 
     private static readonly UserProfile Ann = UserProfile.Empty with { Name = "Ann", Email = "ann@example.com" };

@@ -114,7 +114,9 @@ public sealed class SmtpFailureClassificationTests : IAsyncLifetime
     public async Task Timeout_is_retryable()
     {
         _smtp.On(SmtpStage.DataEnd, SmtpAction.Stall, times: 1);
-        await using var sender = Sender(o => o.Timeout = TimeSpan.FromSeconds(1));
+        // Short, for the stalled step to time out soon; not so short that the next send's steps (on loopback, on a
+        // busy machine) could overrun it.
+        await using var sender = Sender(o => o.Timeout = TimeSpan.FromSeconds(3));
 
         var outcome = await sender.SendAsync(Mail("m-7"), CancellationToken.None).WaitAsync(Patience);
         var next = await sender.SendAsync(Mail("m-7"), CancellationToken.None);

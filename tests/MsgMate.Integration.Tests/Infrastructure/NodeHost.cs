@@ -41,8 +41,18 @@ public sealed class NodeHost : IAsyncDisposable
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("Source-Id", "integration-tests");
-        return new NodeHost(app, client);
+        var node = new NodeHost(app, client);
+        await WaitForEntitiesAsync(node.GetAsync);
+        return node;
     }
+
+    /// <summary>
+    /// A node is started before it has joined its cluster and its shard regions work: until then a request to an
+    /// entity waits out the ask timeout (503). Ready once an unknown schedule is answered "not found" (8051).
+    /// </summary>
+    public static Task WaitForEntitiesAsync(Func<string, Task<Answer>> get) => Eventually.AssertAsync(
+        async () => (await get("/scheduled/get?schedule_id=warm-up")).Code == 8051,
+        TimeSpan.FromSeconds(120), "the node reaches its entities (cluster joined, shard regions up)");
 
     public async Task<Answer> PostAsync(string path, object body, IReadOnlyDictionary<string, string>? headers = null) =>
         await PostRawAsync(path, JsonSerializer.Serialize(body), headers: headers);

@@ -66,6 +66,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 return false;
             }
         }, TimeSpan.FromSeconds(60), "the node process answers /healthz");
+        await NodeHost.WaitForEntitiesAsync(http.GetAsync);
         return new NodeProcess(process, http);
     }
 
