@@ -84,6 +84,22 @@ public sealed class ChatFake : IDisposable
 
     public static HttpClient Client() => new();
 
+    /// <summary>
+    /// Gets the app's token cached under a short request timeout: a loaded machine may miss it once or twice, a
+    /// failed token request is not cached, so ask again (at most 20 times).
+    /// </summary>
+    public static async Task WarmToken(MsgMate.Actors.Channels.Tokens.CachedToken token)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            if ((await token.GetAsync(CancellationToken.None)).Token is not null)
+            {
+                return;
+            }
+        }
+        Assert.Fail("the fake's token endpoint did not answer within the timeout 20 times");
+    }
+
     private static IResponseBuilder Respond(int status, object? body)
     {
         var response = Response.Create().WithStatusCode(status);
@@ -94,6 +110,21 @@ public sealed class ChatFake : IDisposable
             _ => response.WithHeader("Content-Type", "application/json").WithBody(JsonSerializer.Serialize(body)),
         };
     }
+}
+
+/// <summary>
+/// A loopback port that accepts connections (the kernel completes the handshake) but never answers: a vendor that
+/// does not respond, without a server holding a delayed answer.
+/// </summary>
+public sealed class BlackHole : IDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+
+    public BlackHole() => _listener.Start(backlog: 64);
+
+    public string Url => $"http://127.0.0.1:{((System.Net.IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    public void Dispose() => _listener.Stop();
 }
 
 /// <summary>A clock the test moves by hand.</summary>

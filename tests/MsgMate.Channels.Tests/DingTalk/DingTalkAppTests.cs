@@ -285,9 +285,12 @@ public sealed class DingTalkAppTests : IDisposable
     public async Task Send_timeout()
     {
         Token();
-        _fake.Answer(SendPath, new { errcode = 0, task_id = 1 }, delay: TimeSpan.FromSeconds(5));
+        _fake.Answer(SendPath, new { errcode = 0, task_id = 1 }, delay: TimeSpan.FromSeconds(1.5));
 
-        var outcome = await App(timeout: TimeSpan.FromMilliseconds(300)).SendAsync(Message(), CancellationToken.None);
+        var app = App(timeout: TimeSpan.FromMilliseconds(300));
+        await ChatFake.WarmToken(app.Token);
+
+        var outcome = await app.SendAsync(Message(), CancellationToken.None);
 
         Assert.Equal(SendOutcome.Retry("dingtalk-app", "timed out"), outcome);
     }

@@ -198,8 +198,9 @@ public sealed class DingTalkRobotTests : IDisposable
     [Fact(DisplayName = "A robot that does not answer within Timeout: retryable 'timed out'")]
     public async Task Timeout()
     {
-        _fake.Answer(Path, new { errcode = 0, errmsg = "ok" }, delay: TimeSpan.FromSeconds(5));
-        var outcome = await Providers(timeout: TimeSpan.FromMilliseconds(200)).Provider("dingtalk-robot:dev").SendAsync(Message("dev"), CancellationToken.None);
+        using var silent = new BlackHole();
+        var outcome = await Providers(timeout: TimeSpan.FromMilliseconds(200), baseUrl: silent.Url).Provider("dingtalk-robot:dev")
+            .SendAsync(Message("dev"), CancellationToken.None);
 
         Assert.Equal(SendOutcome.Retry("dingtalk-robot:dev", "timed out"), outcome);
     }

@@ -35,7 +35,8 @@ public sealed class CachedToken
 
     /// <param name="fetch">Asks the vendor for a token; returns a failure instead of throwing.</param>
     /// <param name="margin">How long before its expiry a token is replaced.</param>
-    /// <param name="fetchTimeout">The token request's own limit: it is shared, so no single caller's cancellation stops it.</param>
+    /// <param name="fetchTimeout">The token request's timeout. The request is shared, so no caller's cancellation stops it; it is
+    /// stopped (as a backstop: the fetch applies the timeout itself) after twice this and a second.</param>
     public CachedToken(string provider, Func<CancellationToken, Task<TokenResult>> fetch, TimeProvider clock, TimeSpan margin, TimeSpan fetchTimeout)
     {
         _provider = provider;
@@ -85,10 +86,15 @@ public sealed class CachedToken
         await Task.Yield();
         Interlocked.Increment(ref _fetches);
         TokenResult result;
+        // A backstop only: the fetch applies the request timeout itself.
+        using var cts = new CancellationTokenSource(_fetchTimeout * 2 + TimeSpan.FromSeconds(1));
         try
         {
-            using var cts = new CancellationTokenSource(_fetchTimeout);
             result = await _fetch(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            result = TokenResult.Failed(SendOutcome.Retry(_provider, "token request timed out"));
         }
         catch (Exception ex)
         {
