@@ -20,7 +20,7 @@ public static class MessageText
     public static ChatMessageKind? Kind(string? relTemplateId) => (relTemplateId ?? "").Trim().ToLowerInvariant() switch
     {
         "" or "text" => ChatMessageKind.Text,
-        "markdown" or "md" => ChatMessageKind.Markdown,
+        "markdown" => ChatMessageKind.Markdown,
         "actioncard" or "action_card" => ChatMessageKind.ActionCard,
         _ => null,
     };
