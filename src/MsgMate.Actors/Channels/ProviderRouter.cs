@@ -31,7 +31,7 @@ public sealed record RouteResult(IReadOnlyList<ProviderTry> Tries, long Deferred
 /// provider is over its rate the message is deferred to the first provider's reserved slot — never waited for,
 /// so throttling never holds a lane's send slot that another channel could use.
 /// </summary>
-public sealed class ProviderRouter
+public sealed class ProviderRouter : IAsyncDisposable
 {
     private sealed record Slot(IProvider Provider, ProviderPolicy Policy, IActorRef Worker, RateGate? Gate);
 
@@ -59,6 +59,23 @@ public sealed class ProviderRouter
                     return new Slot(p.Provider, p.Policy, worker, gate);
                 })
                 .ToArray());
+    }
+
+    /// <summary>Closes the providers' connections (SMTP pools, HTTP handlers).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in _routes.Values.SelectMany(r => r).Select(s => s.Provider).Distinct())
+        {
+            switch (provider)
+            {
+                case IAsyncDisposable async:
+                    await async.DisposeAsync();
+                    break;
+                case IDisposable sync:
+                    sync.Dispose();
+                    break;
+            }
+        }
     }
 
     /// <summary>The providers of a channel's route, in priority order (for the admin API and tests).</summary>

@@ -55,6 +55,18 @@ public sealed class MsgMateOptions
 
     public Channels.Webhook.WebhookOptions Webhook { get; set; } = new();
 
+    /// <summary>SMS providers (Aliyun accounts), <c>MsgMate:Sms</c>.</summary>
+    public Channels.Sms.SmsOptions Sms { get; set; } = new();
+
+    /// <summary>Lark / Feishu apps, <c>MsgMate:Lark</c>.</summary>
+    public Channels.Lark.LarkOptions Lark { get; set; } = new();
+
+    /// <summary>DingTalk robots and corp apps, <c>MsgMate:DingTalk</c>.</summary>
+    public Channels.DingTalk.DingTalkOptions DingTalk { get; set; } = new();
+
+    /// <summary>WeCom robots and apps, <c>MsgMate:WeCom</c>.</summary>
+    public Channels.WeCom.WeComOptions WeCom { get; set; } = new();
+
     public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
 }
 

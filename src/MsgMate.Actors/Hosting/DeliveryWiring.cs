@@ -5,6 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Channels;
 using MsgMate.Actors.Channels.Email;
+using MsgMate.Actors.Channels.DingTalk;
+using MsgMate.Actors.Channels.Lark;
+using MsgMate.Actors.Channels.Sms;
+using MsgMate.Actors.Channels.WeCom;
 using MsgMate.Actors.Channels.Webhook;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
@@ -48,16 +52,11 @@ public static class DeliveryWiring
                 return new RelaySignal(() => registry.Get<OutboxRelayActor>());
             });
         }
-        // Providers are container singletons: the container disposes them at shutdown (SMTP says QUIT).
-        services.AddSingleton(sp => EmailSenders.Create(options.Email, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<WebhookSender>(_ => new WebhookSender(options.Webhook));
-        services.AddSingleton(sp => new ProviderRegistration(
-            sp.GetRequiredService<IProvider>(), Policy(options, Channel.Email, options.Email.PoolSize)));
-        services.AddSingleton(sp => new ProviderRegistration(
-            sp.GetRequiredService<WebhookSender>(), Policy(options, Channel.Webhook, options.Webhook.MaxConnectionsPerHost)));
+        // The router owns the providers; the container disposes it at shutdown, and it them (SMTP says QUIT, HTTP pools close).
+        services.AddHttpClient();
         services.AddSingleton(sp => new ProviderRouter(
             sp.GetRequiredService<ActorSystem>(),
-            sp.GetServices<ProviderRegistration>(),
+            Providers(sp, options),
             sp.GetRequiredService<TimeProvider>(),
             tripAfter: TripAfter,
             minBackoff: TimeSpan.FromSeconds(1),
@@ -65,10 +64,33 @@ public static class DeliveryWiring
         return services;
     }
 
+    /// <summary>Every configured provider of every channel; a channel with none fails its records as not configured.</summary>
+    private static IEnumerable<ProviderRegistration> Providers(IServiceProvider sp, MsgMateOptions options)
+    {
+        var http = sp.GetRequiredService<IHttpClientFactory>();
+        var clock = sp.GetRequiredService<TimeProvider>();
+        var logs = sp.GetRequiredService<ILoggerFactory>();
+        Func<string, HttpClient> client = name => http.CreateClient(name);
+        yield return new ProviderRegistration(EmailSenders.Create(options.Email, logs), Policy(options, Channel.Email, options.Email.PoolSize));
+        foreach (var p in WebhookProviders.Create(options.Webhook, clock, logs, RateOf(options, Channel.Webhook)))
+        {
+            yield return p;
+        }
+        foreach (var p in SmsProviders.Create(options.Sms, client, clock, logs)
+            .Concat(LarkProviders.Create(options.Lark, client, clock, logs))
+            .Concat(DingTalkProviders.Create(options.DingTalk, client, clock, logs))
+            .Concat(WeComProviders.Create(options.WeCom, client, clock, logs)))
+        {
+            yield return p;
+        }
+    }
+
+    private static double RateOf(MsgMateOptions options, Channel channel) => options.Delivery.ChannelRatePerSecond.GetValueOrDefault((int)channel);
+
     /// <summary>A provider's policy; <c>Delivery:ChannelRatePerSecond</c> (the Go project's quota) is its channel's default rate.</summary>
     private static ProviderPolicy Policy(MsgMateOptions options, Channel channel, int concurrency) => new(
         Concurrency: Math.Max(1, concurrency),
-        RatePerSecond: options.Delivery.ChannelRatePerSecond.GetValueOrDefault((int)channel));
+        RatePerSecond: RateOf(options, channel));
 
     public static AkkaConfigurationBuilder AddDelivery(this AkkaConfigurationBuilder builder, MsgMateOptions options)
     {
