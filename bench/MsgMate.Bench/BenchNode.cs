@@ -60,6 +60,8 @@ public sealed class BenchNode : IAsyncDisposable
         {
             ["urls"] = $"http://127.0.0.1:{port}",
             ["MsgMate:TomlFile"] = "/nonexistent/msgmate.toml",
+            // The HTTP sink is on loopback: on the webhook guard's allow-list.
+            ["MsgMate:Webhook:AllowedNetworks:0"] = "127.0.0.0/8",
             ["MsgMate:Cluster:Port"] = "0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["MsgMate:Queue:SqlQueue"] = "false",

@@ -301,7 +301,7 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
     [Fact(DisplayName = "A channel that is not configured fails permanently with a clear reason")]
     public async Task Unconfigured_channel()
     {
-        var id = (await Node.PostAsync("/msg/send_msg", new { to = "13800138000", channels = new[] { 2 }, content = "sms" }))
+        var id = (await Node.PostAsync("/msg/send_msg", new { to = "ou_abc123", channels = new[] { 3 }, content = "lark" }))
             .ShouldSucceed()["msgID"].GetString()!;
         var record = await WaitForStatusAsync(id, 3);
         Assert.Contains("not configured", record.GetProperty("last_error").GetString());

@@ -41,11 +41,13 @@ public sealed class IntakeService
     private readonly ILogger<IntakeService> _log;
     private readonly Lazy<BatchWriter<MessageRecord>> _groupCommit;
     private readonly Schedules.ScheduleService _schedules;
+    private readonly bool _smsTakesInline;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
-        Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log)
+        Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log, MsgMateOptions options)
     {
+        _smsTakesInline = Channels.Sms.SmsProviders.AcceptsInline(options.Sms);
         _schedules = schedules;
         _templates = templates;
         _users = users;
@@ -156,6 +158,12 @@ public sealed class IntakeService
             if (badAddress is not null)
             {
                 return (default, Rejection.Invalid(badAddress));
+            }
+            if (content.Channel == Channel.Sms && content.ProviderTemplateId.Length == 0 && !_smsTakesInline)
+            {
+                // Aliyun sends only its own approved templates: refused now, never a failed record later.
+                return (default, Rejection.Invalid(
+                    "SMS needs an Aliyun template: a template with relTemplateID, or MsgMate:Sms:ContentTemplateCode configured for inline content"));
             }
         }
         return (contents, null);

@@ -142,13 +142,18 @@ public static partial class SendPlanner
         {
             Channel.Email => UserValidation.ValidateEmail(address) is null ? null : "to: not a valid email address",
             Channel.Sms => UserValidation.ValidateMobile(address) is null ? null : "to: not a valid mobile number",
-            Channel.Webhook => Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
-                ? null : "to: a webhook address must be an http(s) URL",
+            // A URL, or the name of a configured endpoint (the router refuses a name no provider has).
+            Channel.Webhook => Uri.TryCreate(address, UriKind.Absolute, out var uri) ? (uri.Scheme is "http" or "https"
+                ? null : "to: a webhook address must be an http(s) URL") : EndpointName().IsMatch(address)
+                ? null : "to: a webhook address must be an http(s) URL or a configured endpoint name",
             _ => address.Length <= UserValidation.MaxContactLength ? null : $"to: at most {UserValidation.MaxContactLength} characters",
         };
     }
 
     private static bool LooksLikeHtml(string text) => HtmlTag().IsMatch(text);
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.\-]{1,64}$")]
+    private static partial Regex EndpointName();
 
     [GeneratedRegex(@"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?\s*>")]
     private static partial Regex HtmlTag();

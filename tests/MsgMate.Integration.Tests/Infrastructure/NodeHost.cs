@@ -31,6 +31,8 @@ public sealed class NodeHost : IAsyncDisposable
             ["MsgMate:Storage:ConnectionString"] = connectionString,
             ["MsgMate:Cluster:Port"] = "0",
             ["MsgMate:TomlFile"] = "/nonexistent/msgmate.toml",
+            // The tests' HTTP sinks listen on loopback, which the webhook guard refuses unless allowed.
+            ["MsgMate:Webhook:AllowedNetworks:0"] = "127.0.0.0/8",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())

@@ -37,6 +37,7 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         start.Environment["urls"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["MsgMate__TomlFile"] = "/nonexistent/msgmate.toml";
+        start.Environment["MsgMate__Webhook__AllowedNetworks__0"] = "127.0.0.0/8";
         start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
         {
