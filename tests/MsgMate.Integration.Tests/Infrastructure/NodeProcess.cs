@@ -66,7 +66,7 @@ public sealed class NodeProcess : IAsyncDisposable
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(60), "the node process answers /healthz");
+        }, TimeSpan.FromSeconds(180), "the node process answers /healthz");
         await NodeHost.WaitForEntitiesAsync(http.GetAsync);
         return new NodeProcess(process, http);
     }
