@@ -78,7 +78,7 @@ log "installing the OpenAPI validator (npm ci in tests/openapi-validate)"
 log "building"
 dotnet build MsgMate.sln -c Release -nologo -v q
 status=0
-for project in tests/*/; do
+for project in tests/*/*.csproj; do
   log "testing $project"
   dotnet test "$project" -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" || status=1
 done
