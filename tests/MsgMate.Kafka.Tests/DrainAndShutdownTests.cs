@@ -24,7 +24,8 @@ public sealed class DrainAndShutdownTests(KafkaMockFixture kafka, ITestOutputHel
             {
                 await _open.Task;
             }
-            await Task.Delay(5);
+            // Asynchronous like a real send, without a fixed pause: the gate above decides what is left at the stop.
+            await Task.Yield();
         }
 
         public void Open() => _open.TrySetResult();
