@@ -19,4 +19,33 @@ public static class Eventually
             await Task.Delay(100);
         }
     }
+
+    /// <summary>
+    /// Waits for a backlog to reach zero. The deadline is on progress, not on the whole: as long as the count keeps
+    /// falling the wait goes on (a loaded machine drains slowly, not never); it fails when the count has not fallen
+    /// for <paramref name="stall"/>.
+    /// </summary>
+    public static async Task DrainsAsync(Func<Task<long>> remaining, TimeSpan stall, string what)
+    {
+        var lowest = long.MaxValue;
+        var lastProgress = DateTime.UtcNow;
+        while (true)
+        {
+            var now = await remaining();
+            if (now == 0)
+            {
+                return;
+            }
+            if (now < lowest)
+            {
+                lowest = now;
+                lastProgress = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - lastProgress > stall)
+            {
+                Assert.Fail($"{what}: stuck at {now} for {stall.TotalSeconds:0}s");
+            }
+            await Task.Delay(250);
+        }
+    }
 }
