@@ -27,7 +27,8 @@ public abstract partial class CrashTests(ITestOutputHelper output)
         await using var _ = broker;
         settings["MsgMate:Storage:Provider"] = "sqlite";
         settings["MsgMate:Storage:ConnectionString"] = connection;
-        settings["MsgMate:Cluster:Port"] = "0";
+        // The same cluster address after the restart, as a real node has: its earlier incarnation's leases are given back.
+        settings["MsgMate:Cluster:Port"] = NodeProcess.FreePort().ToString();
         settings["MsgMate:Email:Host"] = smtp.Host;
         settings["MsgMate:Email:Port"] = smtp.Port.ToString();
         settings["MsgMate:Email:TlsMode"] = "None";
@@ -53,8 +54,9 @@ public abstract partial class CrashTests(ITestOutputHelper output)
 
         await using (var node = await NodeProcess.StartAsync(settings, port))
         {
-            // Lease expiry (SQL queue) or redelivery (Kafka) brings the in-flight records back; the drain may be slow on
-            // a loaded machine, so the wait is on progress, not on a total.
+            // The restarted node's lease release (SQL queue; the lease is 10 minutes, so expiry cannot be what brings them
+            // back) or redelivery (Kafka) brings the in-flight records back; the drain may be slow on a loaded machine,
+            // so the wait is on progress, not on a total.
             await Eventually.DrainsAsync(async () =>
                 (await node.Http.GetAsync("/msg/list_msg_records?status=1&page_size=1")).ShouldSucceed()["total"].GetInt64()
                 + (await node.Http.GetAsync("/msg/list_msg_records?status=4&page_size=1")).ShouldSucceed()["total"].GetInt64(),
@@ -76,7 +78,11 @@ public abstract partial class CrashTests(ITestOutputHelper output)
 public sealed class CrashOnSqlQueue(ITestOutputHelper output) : CrashTests(output)
 {
     protected override Task<(Dictionary<string, string?> Settings, IAsyncDisposable? Broker)> QueueSettingsAsync() =>
-        Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((new Dictionary<string, string?> { ["MsgMate:Queue:SqlQueue"] = "true" }, null));
+        Task.FromResult<(Dictionary<string, string?>, IAsyncDisposable?)>((new Dictionary<string, string?>
+        {
+            ["MsgMate:Queue:SqlQueue"] = "true",
+            ["MsgMate:Delivery:Lease"] = "00:10:00",
+        }, null));
 }
 
 [Collection(TimingCollection.Name)]

@@ -286,9 +286,11 @@ public sealed class RecordStore(SqlDatabase db)
     /// lease runs out and its records come back. Safe between nodes: the lease conditions are checked again by
     /// the UPDATE itself, so two claimers never both win a row.
     /// </summary>
-    public async Task<IReadOnlyList<DeliveryJob>> ClaimAsync(QueueLane lane, long now, int limit, TimeSpan lease, CancellationToken ct = default)
+    /// <param name="claimant">The token's prefix: who claims (<see cref="Queue.Sql.LeaseOwners"/>).</param>
+    public async Task<IReadOnlyList<DeliveryJob>> ClaimAsync(
+        QueueLane lane, long now, int limit, TimeSpan lease, string claimant = "", CancellationToken ct = default)
     {
-        var token = Guid.NewGuid().ToString();
+        var token = claimant.Length == 0 ? Guid.NewGuid().ToString() : Queue.Sql.LeaseOwners.NewToken(claimant);
         var laneFilter = lane == QueueLane.Retry ? "status = 4" : "status = 1 AND priority = @priority";
         var args = new { now, limit, token, until = now + (long)lease.TotalMilliseconds, priority = (int)lane };
         await using var c = await db.OpenAsync(ct);
@@ -308,6 +310,22 @@ public sealed class RecordStore(SqlDatabase db)
             "SELECT msg_id, priority, channel, attempts, not_before FROM mm_msg_records WHERE claim_token = @token ORDER BY not_before",
             args, cancellationToken: ct));
         return rows.Select(r => new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore)).ToList();
+    }
+
+    /// <summary>
+    /// SQL queue: gives back the leases whose claim token starts with <paramref name="prefix"/> (and not with
+    /// <paramref name="except"/>): their records are claimable at once. Only for claimants known dead.
+    /// </summary>
+    public async Task<int> ReleaseLeasesAsync(string prefix, string? except, CancellationToken ct = default)
+    {
+        var exceptFilter = except is null ? "" : " AND SUBSTR(claim_token, 1, @exceptLength) <> @except";
+        await using var c = await db.OpenAsync(ct);
+        return await c.ExecuteAsync(new CommandDefinition(
+            $"""
+             UPDATE mm_msg_records SET lease_until = 0, claim_token = ''
+             WHERE status IN (1, 4) AND lease_until > 0 AND SUBSTR(claim_token, 1, @prefixLength) = @prefix{exceptFilter}
+             """,
+            new { prefix, prefixLength = prefix.Length, except = except ?? "", exceptLength = except?.Length ?? 0 }, cancellationToken: ct));
     }
 
     /// <summary>Counts by time bucket (hour or day in the given zone offset), status, channel and priority.</summary>

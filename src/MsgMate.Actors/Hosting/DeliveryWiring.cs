@@ -103,6 +103,10 @@ public static class DeliveryWiring
                 new ClusterSingletonOptions(),
                 createProxyToo: true);
         }
+        if (options.Delivery.Enabled && options.Queue.SqlQueue)
+        {
+            builder.WithActors((system, _, resolver) => system.ActorOf(LeaseReleaser.PropsFor(resolver.GetService<RecordStore>()), "lease-releaser"));
+        }
         if (options.Delivery.Enabled)
         {
             builder.WithActors((system, registry, resolver) => registry.Register<DeliveryStreamsActor>(system.ActorOf(

@@ -9,10 +9,14 @@ namespace MsgMate.Actors.Queue.Sql;
 /// <summary>
 /// The SQL-table queue of the embedded default (the Go project's "mysql_as_mq"): the records table is the queue.
 /// Consumers claim due records of their lane with a lease; a crashed consumer's lease runs out and its records
-/// come back. "Committing" is the record's status write itself, so the committer only passes elements on.
+/// come back, at once when the claimant is known dead (<see cref="LeaseReleaser"/>). "Committing" is the record's status write itself, so the committer only passes elements on.
 /// </summary>
-public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions options, TimeProvider clock) : IDeliveryQueue, IDeliverySignal
+public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions options, TimeProvider clock, Akka.Actor.ActorSystem system)
+    : IDeliveryQueue, IDeliverySignal
 {
+    // Claims name this member's incarnation, so that its leases can be given back when it is known dead (LeaseReleaser).
+    private readonly Lazy<string> _claimant = new(() => LeaseOwners.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress));
+
     /// <summary>Nothing was handed over in the SQL queue: there is nothing to commit.</summary>
     private sealed class Claimed : ICommittableOffset
     {
@@ -50,7 +54,7 @@ public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions option
                 // Called on demand only: a lane claims no more than its consumers are ready for.
                 while (true)
                 {
-                    var jobs = await records.ClaimAsync(lane, clock.GetUtcNow().ToUnixTimeMilliseconds(), batch, options.Lease);
+                    var jobs = await records.ClaimAsync(lane, clock.GetUtcNow().ToUnixTimeMilliseconds(), batch, options.Lease, _claimant.Value);
                     if (jobs.Count > 0)
                     {
                         return Option<(int, IReadOnlyList<DeliveryJob>)>.Create((0, jobs));
