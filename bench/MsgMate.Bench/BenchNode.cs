@@ -64,7 +64,7 @@ public sealed class BenchNode : IAsyncDisposable
             ["MsgMate:Webhook:AllowedNetworks:0"] = "127.0.0.0/8",
             ["MsgMate:Cluster:Port"] = "0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
-            ["MsgMate:Queue:SqlQueue"] = "false",
+            ["MsgMate:Queue:SqlQueue"] = options.SqlQueue ? "true" : "false",
             ["MsgMate:Kafka:BootstrapServers"] = kafka.BootstrapServers,
             ["MsgMate:Kafka:GroupId"] = $"{prefix}-group",
             ["MsgMate:Kafka:CreateTopicsIfMissing"] = "false",
@@ -230,7 +230,7 @@ public sealed class BenchNode : IAsyncDisposable
         return ("postgresql", builder.ConnectionString);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

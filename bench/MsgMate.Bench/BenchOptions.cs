@@ -5,7 +5,7 @@ namespace MsgMate.Bench;
 /// <summary>What to run and how hard; parsed from the command line (<c>bench/run.sh --help</c>).</summary>
 public sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["raw", "intake", "e2e", "priority"];
+    public static readonly string[] AllPhases = ["ceilings", "raw", "intake", "e2e", "priority"];
 
     /// <summary>Messages of the end-to-end phase, and the low backlog of the priority phase.</summary>
     public int Messages { get; set; } = 100_000;
@@ -56,6 +56,9 @@ public sealed class BenchOptions
 
     public HashSet<string> Phases { get; set; } = [.. AllPhases];
 
+    /// <summary>true: the node's embedded default queue (the SQL table); false: Kafka (the mock broker).</summary>
+    public bool SqlQueue { get; set; }
+
     public string? NodeDll { get; set; }
 
     /// <summary>Extra node settings (<c>MsgMate:Kafka:MaxPollBatch=512</c>) and environment (<c>DOTNET_gcServer=0</c>).</summary>
@@ -95,7 +98,8 @@ public sealed class BenchOptions
           --timeout S           give up waiting for the end-to-end phase after S seconds (300)
           --partitions N        partitions per lane topic (default: enough for the mock's 5 MiB retention, >= 3)
           --sink-delay-ms N     the webhook sink answers after N ms (0)
-          --phases a,b          any of raw,intake,e2e,priority (all)
+          --queue kafka|sql     the node's delivery queue: Kafka (the mock broker) or the SQL table of the embedded default (kafka)
+          --phases a,b          any of ceilings,raw,intake,e2e,priority (all)
           --set KEY=VALUE       extra node setting, e.g. --set MsgMate:Kafka:MaxPollBatch=512 or DOTNET_gcServer=0
           --node-dll PATH       MsgMate.Node.dll to run (run.sh passes the Release build)
           --label TEXT          printed with the results
@@ -133,12 +137,21 @@ public sealed class BenchOptions
                 case "--high-seconds": o.HighDuration = TimeSpan.FromSeconds(Dbl()); break;
                 case "--timeout": o.Timeout = TimeSpan.FromSeconds(Dbl()); break;
                 case "--partitions": o.Partitions = Int(); break;
+                case "--queue":
+                    var queue = Next().ToLowerInvariant();
+                    o.SqlQueue = queue switch
+                    {
+                        "sql" => true,
+                        "kafka" => false,
+                        _ => throw new ArgumentException($"unknown queue '{queue}' (kafka, sql)"),
+                    };
+                    break;
                 case "--sink-delay-ms": o.SinkDelayMs = Int(); break;
                 case "--phases":
                     o.Phases = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                     if (o.Phases.FirstOrDefault(p => !AllPhases.Contains(p)) is { } bad)
                     {
-                        throw new ArgumentException($"unknown phase '{bad}' (raw, intake, e2e, priority)");
+                        throw new ArgumentException($"unknown phase '{bad}' (ceilings, raw, intake, e2e, priority)");
                     }
                     break;
                 case "--set":

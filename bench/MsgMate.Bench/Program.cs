@@ -7,6 +7,11 @@ using MsgMate.KafkaMock;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+if (args.Length == 2 && args[0] == "--bare-server")
+{
+    return await CeilingsPhase.ServeAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+}
+
 BenchOptions options;
 try
 {
@@ -31,7 +36,7 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => BenchRun.KillCurrent();
 
 Console.WriteLine($"MsgMate.NET benchmark {DateTime.Now:yyyy-MM-dd HH:mm} {options.Label}".TrimEnd());
 Console.WriteLine($"  machine: {Environment.ProcessorCount} cores ({BenchRun.CpuModel()}), {BenchRun.MemoryGiB():0.0} GiB RAM, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-Console.WriteLine($"  node: {options.NodeDll}; store {options.Db}; parallelism " +
+Console.WriteLine($"  node: {options.NodeDll}; store {options.Db}; queue {(options.SqlQueue ? "SQL table (embedded default)" : "Kafka")}; parallelism " +
     (options.Parallelism is { } p ? $"{p.High}/{p.Medium}/{p.Low}" : "default 6/3/1") +
     (options.NodeSettings.Count == 0 ? "" : "; " + string.Join(", ", options.NodeSettings.Select(kv => $"{kv.Key}={kv.Value}"))));
 Console.WriteLine($"  work directory: {workDir}; source revision {Environment.GetEnvironmentVariable("MSGMATE_BENCH_REVISION") ?? "?"}");
@@ -45,6 +50,12 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
         $"HTTP sink at http://127.0.0.1:{sink.Port}/sink/…" + (options.SinkDelayMs > 0 ? $" answering after {options.SinkDelayMs} ms" : ""));
     try
     {
+        if (options.Phases.Contains("ceilings"))
+        {
+            Console.WriteLine("\n== 0. ceilings: the disk's fsync rate and a bare Kestrel app under the intake load ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
+            await CeilingsPhase.RunAsync(options, workDir, report);
+        }
         RawKafkaPhase.Result? raw = null;
         if (options.Phases.Contains("raw"))
         {

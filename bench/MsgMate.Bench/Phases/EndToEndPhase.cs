@@ -101,6 +101,12 @@ public static class EndToEndPhase
         report.Add(phase, "delivered while submitting / after the last accept",
             FormattableString.Invariant($"{duringSubmit / Math.Max(1e-3, lastAccept - firstAccept):N0} msgs/s ({duringSubmit:N0} in {lastAccept - firstAccept:0.0} s) / ") +
             FormattableString.Invariant($"{(arrivals.Length - duringSubmit) / Math.Max(1e-3, lastArrival - lastAccept):N0} msgs/s ({arrivals.Length - duringSubmit:N0} in {lastArrival - lastAccept:0.0} s)"));
+        var whileRate = duringSubmit / Math.Max(1e-3, lastAccept - firstAccept);
+        report.Add(phase, "rate while submitting / overall (target ≥ 50 %)", FormattableString.Invariant($"{whileRate / rate:P0}"));
+        if (Ceilings.FsyncsPerSecond is { } fsyncs)
+        {
+            report.Add(phase, "final records per fsync of the disk", FormattableString.Invariant($"{rate / fsyncs:0.0} (fsync {fsyncs:N0}/s)"));
+        }
         report.Add(phase, "sink arrival rate (first accept → last arrival)",
             FormattableString.Invariant($"{arrivals.Length / (lastArrival - firstAccept):N0} msgs/s"));
         report.Add(phase, "sent / failed / missing at sink / duplicates",

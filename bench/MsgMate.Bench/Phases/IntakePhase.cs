@@ -20,60 +20,28 @@ public static class IntakePhase
         var resources = new PhaseResources(node.Pid);
         await using var sampler = new Sampler(node.Pid, () => BenchClock.Now, node.Probe);
 
-        var windowStart = BenchClock.Now + options.IntakeWarmup.TotalSeconds;
-        var windowEnd = windowStart + options.IntakeDuration.TotalSeconds;
-        var latencies = new List<double>[options.Clients];
-        var errors = new int[options.Clients];
-        var warmupRequests = new int[options.Clients];
-        string? firstError = null;
         var sinkAtStart = 0;
-
-        var clients = Enumerable.Range(0, options.Clients).Select(c => Task.Run(async () =>
-        {
-            var mine = latencies[c] = new List<double>(8192);
-            for (var seq = 0; ; seq++)
-            {
-                var sent = BenchClock.Now;
-                if (sent >= windowEnd)
-                {
-                    break;
-                }
-                var body = $"{{\"to\":\"{sink.UrlFor(tag, $"{c}-{seq}")}\",\"channels\":[6],\"content\":\"x\",\"priority\":{options.IntakePriority}}}";
-                var answer = await node.Api.SendAsync(body, "bench-intake");
-                var answered = BenchClock.Now;
-                var inWindow = sent >= windowStart && answered <= windowEnd;
-                if (!answer.Ok)
-                {
-                    if (inWindow)
-                    {
-                        errors[c]++;
-                    }
-                    Interlocked.CompareExchange(ref firstError, $"HTTP {answer.Status} code {answer.Code}: {answer.Error}", null);
-                }
-                else if (inWindow)
-                {
-                    mine.Add(answered - sent);
-                }
-                else if (sent < windowStart)
-                {
-                    warmupRequests[c]++;
-                }
-            }
-        })).ToList();
-
-        await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, windowStart - BenchClock.Now)));
-        sinkAtStart = sink[tag].Count;
-        await Task.WhenAll(clients);
+        var load = await IntakeLoad.RunAsync(options, node.Api, (c, seq) =>
+            $"{{\"to\":\"{sink.UrlFor(tag, $"{c}-{seq}")}\",\"channels\":[6],\"content\":\"x\",\"priority\":{options.IntakePriority}}}",
+            onWindowStart: () => sinkAtStart = sink[tag].Count);
         var sinkAtEnd = sink[tag].Count;
+        var (windowStart, windowEnd, all, errors, warmupRequests, firstError) = load;
 
-        var all = latencies.SelectMany(l => l).ToList();
         var seconds = options.IntakeDuration.TotalSeconds;
-        Console.WriteLine($"  {options.Clients} clients, {options.IntakeWarmup.TotalSeconds:0} s warm-up ({warmupRequests.Sum():N0} requests), " +
+        Console.WriteLine($"  {options.Clients} clients, {options.IntakeWarmup.TotalSeconds:0} s warm-up ({warmupRequests:N0} requests), " +
             $"{seconds:0} s measured, priority {options.IntakePriority}, 1 webhook recipient per request");
         report.Add(phase, $"send_msg requests/s ({options.Clients} clients)", all.Count / seconds, "req/s");
+        if (Ceilings.BareRequestsPerSecond is { } bare)
+        {
+            report.Add(phase, "ratio to the bare Kestrel ceiling (same request, same clients)", $"{all.Count / seconds / bare:P1}");
+        }
+        if (Ceilings.FsyncsPerSecond is { } fsyncs)
+        {
+            report.Add(phase, "accepted requests per fsync of the disk (group commit: > 1 means shared commits)", $"{all.Count / seconds / fsyncs:0.00}");
+        }
         report.Add(phase, "send_msg latency", Percentile.Summary(all));
         Console.WriteLine($"  latency histogram (ms: requests): {Percentile.Histogram(all)}");
-        report.Add(phase, "errors in the window", errors.Sum() + (firstError is null ? "" : $" (first: {firstError})"));
+        report.Add(phase, "errors in the window", errors + (firstError is null ? "" : $" (first: {firstError})"));
         report.Add(phase, "delivered meanwhile (sink, same window)", (sinkAtEnd - sinkAtStart) / seconds, "msgs/s");
         Timeline(sampler, sink[tag], windowStart - options.IntakeWarmup.TotalSeconds, windowEnd);
         resources.Report(report, phase, sampler);
