@@ -52,8 +52,10 @@ public abstract partial class CrashTests(ITestOutputHelper output)
         output.WriteLine($"killed after {beforeRestart} deliveries of {Messages}");
         Assert.True(beforeRestart < Messages, "the node was killed while messages were still in flight");
 
+        var restart = System.Diagnostics.Stopwatch.StartNew();
         await using (var node = await NodeProcess.StartAsync(settings, port))
         {
+            var started = restart.Elapsed;
             // The restarted node's lease release (SQL queue; the lease is 10 minutes, so expiry cannot be what brings them
             // back) or redelivery (Kafka) brings the in-flight records back; the drain may be slow on a loaded machine,
             // so the wait is on progress, not on a total.
@@ -61,6 +63,8 @@ public abstract partial class CrashTests(ITestOutputHelper output)
                 (await node.Http.GetAsync("/msg/list_msg_records?status=1&page_size=1")).ShouldSucceed()["total"].GetInt64()
                 + (await node.Http.GetAsync("/msg/list_msg_records?status=4&page_size=1")).ShouldSucceed()["total"].GetInt64(),
                 TimeSpan.FromSeconds(120), "records left pending or retrying");
+            // Printed, not asserted: how long recovery took on this machine (bench/README.md keeps the numbers).
+            output.WriteLine($"{GetType().Name}: restarted node answered after {started.TotalSeconds:0.0} s; every record final {(restart.Elapsed - started).TotalSeconds:0.0} s later ({Messages - beforeRestart} were not delivered before the kill)");
             var sent = (await node.Http.GetAsync("/msg/list_msg_records?status=2&page_size=1")).ShouldSucceed()["total"].GetInt64();
             Assert.Equal(Messages, sent);
         }
