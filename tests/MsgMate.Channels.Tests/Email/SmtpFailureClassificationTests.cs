@@ -171,7 +171,7 @@ public sealed class SmtpFailureClassificationTests : IAsyncLifetime
         Assert.All(await _smtp.WaitForMessagesAsync(2, Patience), m => Assert.Equal("sender@msgmate.test", m.MailFrom));
     }
 
-    [Fact(DisplayName = "Refused credentials are retryable with a clear message, and later sends fail fast without logging in again")]
+    [Fact(DisplayName = "Refused credentials are retryable with a clear message, retried when the pause ends, and later sends fail fast without logging in again")]
     public async Task Authentication_failure_pauses()
     {
         _smtp.RequireAuthentication("sender@msgmate.test", "right-code");
@@ -188,6 +188,9 @@ public sealed class SmtpFailureClassificationTests : IAsyncLifetime
         Assert.DoesNotContain("wrong-code", first.Error);
         Assert.Equal(SendResult.RetryableFailure, second.Result);
         Assert.Contains("paused", second.Error);
+        // Retried after the pause, not on the policy's seconds-long backoff that would spend the budget meanwhile.
+        Assert.Equal(TimeSpan.FromMinutes(5), first.RetryAfter);
+        Assert.InRange(second.RetryAfter!.Value, TimeSpan.FromTicks(1), TimeSpan.FromMinutes(5));
         Assert.Equal(1, _smtp.ConnectionCount);
         Assert.InRange(loginsAfterFirst, 1, 2);
         Assert.Equal(loginsAfterFirst, _smtp.Commands.Count(c => c.Verb == "AUTH"));

@@ -42,6 +42,11 @@ public sealed class LarkAnswersTests
     [InlineData(403, 99991672L, LarkAnswerKind.Permanent)]
     [InlineData(400, 99992351L, LarkAnswerKind.Permanent)]
     [InlineData(400, 99992402L, LarkAnswerKind.Permanent)]
+    // An unlisted code on a throttled, timed-out or failed HTTP answer: the transport's verdict.
+    [InlineData(429, 12345L, LarkAnswerKind.Retryable)]
+    [InlineData(408, 12345L, LarkAnswerKind.Retryable)]
+    [InlineData(503, 12345L, LarkAnswerKind.Retryable)]
+    [InlineData(400, 12345L, LarkAnswerKind.Permanent)]
     // No Lark JSON.
     [InlineData(200, null, LarkAnswerKind.Retryable)]
     [InlineData(408, null, LarkAnswerKind.Retryable)]

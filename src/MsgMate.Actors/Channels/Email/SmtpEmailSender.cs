@@ -88,9 +88,10 @@ public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
             return Fail(message, SendOutcome.Permanent(Provider, "the message could not be composed (malformed address or header)"));
         }
 
-        if (IsPaused(out var reason))
+        if (IsPaused(out var reason, out var remaining))
         {
-            return SendOutcome.Retry(Provider, reason);
+            // Come back when the pause is over, not on the policy's shorter backoff (which would spend the budget here).
+            return SendOutcome.Retry(Provider, reason, remaining);
         }
 
         await _slots.WaitAsync(ct).ConfigureAwait(false);
@@ -327,15 +328,16 @@ public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
                 _log.LogError("Email via {Provider}: {Reason}. Email sending pauses for {Pause} (messages are retried later).", Provider, reason, _options.AuthFailurePause);
             }
         }
-        return SendOutcome.Retry(Provider, reason);
+        return SendOutcome.Retry(Provider, reason, _options.AuthFailurePause);
     }
 
-    private bool IsPaused(out string reason)
+    private bool IsPaused(out string reason, out TimeSpan remaining)
     {
         lock (_pauseLock)
         {
             reason = _pauseReason + " (email sending paused)";
-            return _time.GetUtcNow() < _pausedUntil;
+            remaining = _pausedUntil - _time.GetUtcNow();
+            return remaining > TimeSpan.Zero;
         }
     }
 

@@ -155,7 +155,8 @@ public static partial class LarkAnswers
         {
             return new LarkAnswer(LarkAnswerKind.RefreshToken, error);
         }
-        if (RetryableCodes.Contains(code) || reply.HttpStatus >= 500)
+        // An unlisted code on a throttled or timed-out HTTP answer (429, 408) or a server error is the transport's verdict.
+        if (RetryableCodes.Contains(code) || reply.HttpStatus is >= 500 or 429 or 408)
         {
             return new LarkAnswer(LarkAnswerKind.Retryable, error, RetryAfter: reply.RateLimitReset);
         }
