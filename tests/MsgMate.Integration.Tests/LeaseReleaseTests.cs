@@ -11,8 +11,8 @@ namespace MsgMate.Integration.Tests;
 /// <summary>Who holds a SQL-queue lease, as a pure function of the member and its incarnation.</summary>
 public sealed class LeaseOwnerTests
 {
-    private static readonly Address NodeA = new("akka.tcp", "msgmate", "10.0.0.5", 4053);
-    private static readonly Address NodeB = new("akka.tcp", "msgmate", "10.0.0.6", 4053);
+    private static readonly Address NodeA = new("akka.tcp", "msgmate", "127.0.0.5", 4053);
+    private static readonly Address NodeB = new("akka.tcp", "msgmate", "127.0.0.6", 4053);
 
     [Fact(DisplayName = "A claim token names the member and its incarnation and fits the 36-character column")]
     public void Token_shape()
@@ -24,7 +24,7 @@ public sealed class LeaseOwnerTests
         Assert.True(token.Length <= 36, token);
         Assert.StartsWith(LeaseOwners.Node(NodeA), claimant);
         Assert.NotEqual(LeaseOwners.Node(NodeA), LeaseOwners.Node(NodeB));
-        Assert.NotEqual(LeaseOwners.Node(NodeA), LeaseOwners.Node(new Address("akka.tcp", "msgmate", "10.0.0.5", 4054)));
+        Assert.NotEqual(LeaseOwners.Node(NodeA), LeaseOwners.Node(new Address("akka.tcp", "msgmate", "127.0.0.5", 4054)));
     }
 
     [Fact(DisplayName = "At start a node gives back its earlier incarnations' leases, never its own or another member's")]
