@@ -39,7 +39,9 @@ public sealed class IntakeService
     private readonly IDeliverySignal _signal;
     private readonly TimeProvider _clock;
     private readonly ILogger<IntakeService> _log;
+    // High priority has its own group commit, whose transactions go ahead of every other writer waiting.
     private readonly Lazy<BatchWriter<MessageRecord>> _groupCommit;
+    private readonly Lazy<BatchWriter<MessageRecord>> _urgentGroupCommit;
     private readonly Schedules.ScheduleService _schedules;
     private readonly bool _smsTakesInline;
 
@@ -56,7 +58,9 @@ public sealed class IntakeService
         _clock = clock;
         _log = log;
         _groupCommit = new Lazy<BatchWriter<MessageRecord>>(() => new BatchWriter<MessageRecord>(
-            system, "intake", WriteGroupAsync, maxItems: 2000));
+            system, "intake", records => WriteGroupAsync(records, WriteUrgency.Normal), maxItems: 2000));
+        _urgentGroupCommit = new Lazy<BatchWriter<MessageRecord>>(() => new BatchWriter<MessageRecord>(
+            system, "intake-high", records => WriteGroupAsync(records, WriteUrgency.Urgent), maxItems: 2000));
     }
 
     public async Task<SendAnswer> SubmitAsync(SendRequest request, string? idempotencyKey, CancellationToken ct = default)
@@ -116,8 +120,8 @@ public sealed class IntakeService
         }
         var records = Expand(request, contents, named, batchId, now, ct);
         var answer = idempotencyKey is null
-            ? await StoreAsync(records, batchId, ct)
-            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, ct);
+            ? await StoreAsync(records, batchId, UrgencyOf(request), ct)
+            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, UrgencyOf(request), ct);
         if (answer.IsOk)
         {
             _signal.RecordsStored(request.SendAtMs > now ? request.SendAtMs : 0);
@@ -229,7 +233,10 @@ public sealed class IntakeService
     }
 
     /// <summary>Small sends through the group commit; a large one in its own transaction, in chunks.</summary>
-    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, CancellationToken ct)
+    private static WriteUrgency UrgencyOf(SendRequest request) =>
+        request.Priority == MessagePriority.High ? WriteUrgency.Urgent : WriteUrgency.Normal;
+
+    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, WriteUrgency urgency, CancellationToken ct)
     {
         var first = new List<MessageRecord>(GroupCommitLimit + 1);
         await using var e = records.GetAsyncEnumerator(ct);
@@ -243,19 +250,20 @@ public sealed class IntakeService
         }
         if (first.Count <= GroupCommitLimit)
         {
-            await _groupCommit.Value.WriteAsync(first);
+            await (urgency == WriteUrgency.Urgent ? _urgentGroupCommit : _groupCommit).Value.WriteAsync(first);
             return Answer(batchId, first.Select(r => r.MsgId).ToList(), first.Count);
         }
-        return await StoreInOwnTransactionAsync(first, e, batchId, null, ct);
+        return await StoreInOwnTransactionAsync(first, e, batchId, null, urgency, ct);
     }
 
     private async Task<SendAnswer> StoreWithKeyAsync(
-        IAsyncEnumerable<MessageRecord> records, string batchId, string sourceId, string key, string hash, long now, CancellationToken ct)
+        IAsyncEnumerable<MessageRecord> records, string batchId, string sourceId, string key, string hash, long now,
+        WriteUrgency urgency, CancellationToken ct)
     {
         await using var e = records.GetAsyncEnumerator(ct);
         try
         {
-            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), ct);
+            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), urgency, ct);
         }
         catch (System.Data.Common.DbException)
         {
@@ -273,12 +281,12 @@ public sealed class IntakeService
 
     private async Task<SendAnswer> StoreInOwnTransactionAsync(
         List<MessageRecord> buffered, IAsyncEnumerator<MessageRecord> rest, string batchId,
-        (string SourceId, string Key, string Hash, long Now)? idempotency, CancellationToken ct)
+        (string SourceId, string Key, string Hash, long Now)? idempotency, WriteUrgency urgency, CancellationToken ct)
     {
         var ids = new List<string>();
         var count = 0;
-        await using var c = await _records.Database.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         if (idempotency is { } k)
         {
             // First, so that a concurrent request with the same key waits on this row (or fails on it).
@@ -313,7 +321,7 @@ public sealed class IntakeService
         }
         if (count == 0)
         {
-            await tx.RollbackAsync(ct);
+            await w.RollbackAsync(ct);
             return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
         }
         var answer = Answer(batchId, ids, count);
@@ -323,7 +331,7 @@ public sealed class IntakeService
                 "UPDATE mm_idempotency SET response = @response WHERE source_id = @SourceId AND idem_key = @Key",
                 new { response = JsonSerializer.Serialize(answer), stored.SourceId, stored.Key }, tx, cancellationToken: ct));
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
         if (count > GroupCommitLimit)
         {
             _log.LogInformation("Batch {BatchId}: {Count} records stored", batchId, count);
@@ -331,12 +339,11 @@ public sealed class IntakeService
         return answer;
     }
 
-    private async Task WriteGroupAsync(IReadOnlyList<MessageRecord> records)
+    private async Task WriteGroupAsync(IReadOnlyList<MessageRecord> records, WriteUrgency urgency)
     {
-        await using var c = await _records.Database.OpenAsync();
-        await using var tx = await c.BeginTransactionAsync();
-        await _records.InsertAsync(c, tx, records, queued: false);
-        await tx.CommitAsync();
+        await using var w = await _records.Database.BeginWriteAsync(urgency);
+        await _records.InsertAsync(w.Connection, w.Transaction, records, queued: false);
+        await w.CommitAsync();
     }
 
     private async Task<(string Hash, SendAnswer Answer)?> FindIdempotentAsync(string sourceId, string key, CancellationToken ct)

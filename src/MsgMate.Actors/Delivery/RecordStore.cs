@@ -131,8 +131,8 @@ public sealed class RecordStore(SqlDatabase db)
     /// </summary>
     public async Task ApplyOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         foreach (var o in outcomes)
         {
             if (o.Deferred)
@@ -188,41 +188,38 @@ public sealed class RecordStore(SqlDatabase db)
                     o, tx, cancellationToken: ct));
             }
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     /// <summary>Cancels a message that has not been delivered yet. False when it is already final or unknown.</summary>
     public async Task<bool> CancelAsync(string msgId, long now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(
+        return await ExecuteWriteAsync(
             "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4, 6)",
-            new { msgId, now }, cancellationToken: ct)) == 1;
+            new { msgId, now }, ct) == 1;
     }
 
     /// <summary>A future send's firing: its scheduled records become pending, due now. Cancelled ones stay cancelled.</summary>
     public async Task<int> ReleaseBatchAsync(string batchId, long now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(
+        return await ExecuteWriteAsync(
             "UPDATE mm_msg_records SET status = 1, not_before = @now, queued = 0, modify_time = @now WHERE batch_id = @batchId AND status = 6",
-            new { batchId, now }, cancellationToken: ct));
+            new { batchId, now }, ct);
     }
 
     /// <summary>A future send's schedule was cancelled: so are its records still waiting.</summary>
     public async Task<int> CancelScheduledAsync(string scheduleId, long now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(
+        return await ExecuteWriteAsync(
             "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE schedule_id = @scheduleId AND status = 6",
-            new { scheduleId, now }, cancellationToken: ct));
+            new { scheduleId, now }, ct);
     }
 
     /// <summary>Re-drives failed messages (one, or a whole batch): pending again, a fresh round of attempts.</summary>
     public async Task<int> ResendAsync(string? msgId, string? batchId, long now, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         var filter = msgId is not null ? "msg_id = @msgId" : "batch_id = @batchId";
         var args = new { msgId, batchId, now };
         // Attempt numbers keep counting (the history is kept); the retry budget starts again from here.
@@ -232,7 +229,7 @@ public sealed class RecordStore(SqlDatabase db)
         await c.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM mm_dead_letters WHERE msg_id IN (SELECT msg_id FROM mm_msg_records WHERE {filter} AND status = 1)",
             args, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
         return count;
     }
 
@@ -270,15 +267,15 @@ public sealed class RecordStore(SqlDatabase db)
     /// </summary>
     public async Task MarkQueuedAsync(IReadOnlyCollection<DeliveryJob> published, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         foreach (var jobs in published.GroupBy(j => j.Attempt))
         {
             await c.ExecuteAsync(new CommandDefinition(
                 $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND attempts = @attempts AND status IN (1, 4)",
                 new { ids = jobs.Select(j => j.MsgId).ToArray(), attempts = jobs.Key - 1 }, tx, cancellationToken: ct));
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     /// <summary>
@@ -293,7 +290,8 @@ public sealed class RecordStore(SqlDatabase db)
         var token = claimant.Length == 0 ? Guid.NewGuid().ToString() : Queue.Sql.LeaseOwners.NewToken(claimant);
         var laneFilter = lane == QueueLane.Retry ? "status = 4" : "status = 1 AND priority = @priority";
         var args = new { now, limit, token, until = now + (long)lease.TotalMilliseconds, priority = (int)lane };
-        await using var c = await db.OpenAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var c = w.Connection;
         var claimed = await c.ExecuteAsync(new CommandDefinition(
             $"""
              UPDATE mm_msg_records SET lease_until = @until, claim_token = @token
@@ -301,14 +299,15 @@ public sealed class RecordStore(SqlDatabase db)
                  SELECT msg_id FROM mm_msg_records WHERE {laneFilter} AND not_before <= @now AND lease_until < @now
                  ORDER BY not_before LIMIT @limit) AS due)
                AND {laneFilter} AND lease_until < @now
-             """, args, cancellationToken: ct));
+             """, args, w.Transaction, cancellationToken: ct));
         if (claimed == 0)
         {
             return [];
         }
         var rows = await c.QueryAsync<(string MsgId, int Priority, int Channel, int Attempts, long NotBefore)>(new CommandDefinition(
             "SELECT msg_id, priority, channel, attempts, not_before FROM mm_msg_records WHERE claim_token = @token ORDER BY not_before",
-            args, cancellationToken: ct));
+            args, w.Transaction, cancellationToken: ct));
+        await w.CommitAsync(ct);
         return rows.Select(r => new DeliveryJob(r.MsgId, r.Priority, r.Channel, r.Attempts + 1, r.NotBefore)).ToList();
     }
 
@@ -319,13 +318,21 @@ public sealed class RecordStore(SqlDatabase db)
     public async Task<int> ReleaseLeasesAsync(string prefix, string? except, CancellationToken ct = default)
     {
         var exceptFilter = except is null ? "" : " AND SUBSTR(claim_token, 1, @exceptLength) <> @except";
-        await using var c = await db.OpenAsync(ct);
-        return await c.ExecuteAsync(new CommandDefinition(
+        return await ExecuteWriteAsync(
             $"""
              UPDATE mm_msg_records SET lease_until = 0, claim_token = ''
              WHERE status IN (1, 4) AND lease_until > 0 AND SUBSTR(claim_token, 1, @prefixLength) = @prefix{exceptFilter}
              """,
-            new { prefix, prefixLength = prefix.Length, except = except ?? "", exceptLength = except?.Length ?? 0 }, cancellationToken: ct));
+            new { prefix, prefixLength = prefix.Length, except = except ?? "", exceptLength = except?.Length ?? 0 }, ct);
+    }
+
+    /// <summary>One write statement in its own transaction, in its turn at the write lock.</summary>
+    private async Task<int> ExecuteWriteAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var count = await w.Connection.ExecuteAsync(new CommandDefinition(sql, args, w.Transaction, cancellationToken: ct));
+        await w.CommitAsync(ct);
+        return count;
     }
 
     /// <summary>Counts by time bucket (hour or day in the given zone offset), status, channel and priority.</summary>

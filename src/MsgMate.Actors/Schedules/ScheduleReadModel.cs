@@ -30,12 +30,13 @@ public sealed class ScheduleReadModel(SqlDatabase db)
             Version = version,
         };
         var (insert, suffix) = db.InsertIgnore;
-        await using var c = await db.OpenAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var c = w.Connection;
         var inserted = await c.ExecuteAsync(new CommandDefinition(
             $"""
              {insert} mm_schedules (schedule_id, source_id, status, scheduled_time, next_fire_at, fired_count, actual_send_time, state, create_time, modify_time, version)
              VALUES (@ScheduleId, @SourceId, @Status, @ScheduledTime, @NextFireAt, @FiredCount, @ActualSendTime, @State, @CreateTime, @ModifyTime, @Version){suffix}
-             """, row, cancellationToken: ct));
+             """, row, w.Transaction, cancellationToken: ct));
         if (inserted == 0)
         {
             await c.ExecuteAsync(new CommandDefinition(
@@ -44,8 +45,9 @@ public sealed class ScheduleReadModel(SqlDatabase db)
                   fired_count = @FiredCount, actual_send_time = @ActualSendTime, state = @State, create_time = @CreateTime,
                   modify_time = @ModifyTime, version = @Version
                 WHERE schedule_id = @ScheduleId AND version < @Version
-                """, row, cancellationToken: ct));
+                """, row, w.Transaction, cancellationToken: ct));
         }
+        await w.CommitAsync(ct);
     }
 
     public async Task ApplyAsync(IScheduleEvent evt, long sequenceNr, CancellationToken ct = default)

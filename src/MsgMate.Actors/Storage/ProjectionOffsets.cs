@@ -14,16 +14,18 @@ public sealed class ProjectionOffsets(SqlDatabase db)
 
     public async Task SaveAsync(string projection, long offset, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var c = w.Connection;
         var (insert, suffix) = db.InsertIgnore;
         var args = new { projection, offset };
         var inserted = await c.ExecuteAsync(new CommandDefinition(
-            $"{insert} mm_projection_offsets (projection, offset_value) VALUES (@projection, @offset){suffix}", args, cancellationToken: ct));
+            $"{insert} mm_projection_offsets (projection, offset_value) VALUES (@projection, @offset){suffix}", args, w.Transaction, cancellationToken: ct));
         if (inserted == 0)
         {
             await c.ExecuteAsync(new CommandDefinition(
                 "UPDATE mm_projection_offsets SET offset_value = @offset WHERE projection = @projection AND offset_value < @offset",
-                args, cancellationToken: ct));
+                args, w.Transaction, cancellationToken: ct));
         }
+        await w.CommitAsync(ct);
     }
 }

@@ -30,9 +30,16 @@ public sealed class SqlDatabase
     {
         Provider = Parse(options.Provider);
         ConnectionString = options.ConnectionString;
+        Gate = Provider == SqlProvider.Sqlite ? new WriteGate() : null;
     }
 
     public SqlProvider Provider { get; }
+
+    /// <summary>
+    /// The writers of this process take turns here on SQLite (one write lock per file); other databases take
+    /// concurrent writers and pass straight through.
+    /// </summary>
+    private WriteGate? Gate { get; }
 
     public string ConnectionString { get; }
 
@@ -130,6 +137,32 @@ public sealed class SqlDatabase
             await pragma.ExecuteNonQueryAsync(ct);
         }
         return connection;
+    }
+
+    /// <summary>
+    /// A connection and a transaction for writing records and read models: on SQLite only after this process's
+    /// earlier writers are done (<see cref="WriteGate"/>), so that writers queue here, in order, instead of sleeping
+    /// in SQLite's busy handler. Keep the turn short: no waiting on anything but this database inside it.
+    /// </summary>
+    public async Task<SqlWrite> BeginWriteAsync(WriteUrgency urgency = WriteUrgency.Normal, CancellationToken ct = default)
+    {
+        var turn = Gate is null ? WriteGate.Turn.None : await Gate.EnterAsync(urgency, ct);
+        DbConnection? connection = null;
+        try
+        {
+            connection = await OpenAsync(ct);
+            var transaction = await connection.BeginTransactionAsync(ct);
+            return new SqlWrite(connection, transaction, turn);
+        }
+        catch
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+            turn.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Creates what is missing of the read-model schema. Safe to run on every start, on every node.</summary>
@@ -232,6 +265,31 @@ public sealed class SqlDatabase
                     yield return statement.Trim();
                 }
             }
+        }
+    }
+}
+
+/// <summary>One write transaction with its turn at the write lock; disposing it without a commit rolls back.</summary>
+public sealed class SqlWrite(DbConnection connection, DbTransaction transaction, WriteGate.Turn turn) : IAsyncDisposable
+{
+    public DbConnection Connection { get; } = connection;
+
+    public DbTransaction Transaction { get; } = transaction;
+
+    public Task CommitAsync(CancellationToken ct = default) => Transaction.CommitAsync(ct);
+
+    public Task RollbackAsync(CancellationToken ct = default) => Transaction.RollbackAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Transaction.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+        finally
+        {
+            turn.Dispose();
         }
     }
 }

@@ -18,14 +18,15 @@ public sealed class TemplateReadModel(SqlDatabase db)
 
     public async Task UpsertAsync(TemplateState state, long version, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var c = w.Connection;
         var row = TemplateRow.From(state, version);
         var (insert, suffix) = db.InsertIgnore;
         var inserted = await c.ExecuteAsync(new CommandDefinition(
             $"""
              {insert} mm_templates ({Columns})
              VALUES (@TemplateId, @SourceId, @Name, @Channel, @Subject, @Content, @SignName, @RelTemplateId, @Status, @Deleted, @CreateTime, @ModifyTime, @Version){suffix}
-             """, row, cancellationToken: ct));
+             """, row, w.Transaction, cancellationToken: ct));
         if (inserted == 0)
         {
             await c.ExecuteAsync(new CommandDefinition(
@@ -34,8 +35,9 @@ public sealed class TemplateReadModel(SqlDatabase db)
                   sign_name = @SignName, rel_template_id = @RelTemplateId, status = @Status, deleted = @Deleted,
                   create_time = @CreateTime, modify_time = @ModifyTime, version = @Version
                 WHERE template_id = @TemplateId AND version < @Version
-                """, row, cancellationToken: ct));
+                """, row, w.Transaction, cancellationToken: ct));
         }
+        await w.CommitAsync(ct);
     }
 
     public async Task ApplyAsync(ITemplateEvent evt, long sequenceNr, CancellationToken ct = default)

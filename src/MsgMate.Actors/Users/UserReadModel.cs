@@ -29,8 +29,8 @@ public sealed class UserReadModel(SqlDatabase db)
 
     public async Task UpsertAsync(UserState state, long version, CancellationToken ct = default)
     {
-        await using var c = await db.OpenAsync(ct);
-        await using var tx = await c.BeginTransactionAsync(ct);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var (c, tx) = (w.Connection, w.Transaction);
         var row = UserRow.From(state, version);
         var (insert, suffix) = db.InsertIgnore;
         var changed = await c.ExecuteAsync(new CommandDefinition(
@@ -59,7 +59,7 @@ public sealed class UserReadModel(SqlDatabase db)
                 "INSERT INTO mm_user_tags (tag, user_id) VALUES (@tag, @userId)",
                 state.Tags.Select(tag => new { tag, userId = state.UserId }), tx, cancellationToken: ct));
         }
-        await tx.CommitAsync(ct);
+        await w.CommitAsync(ct);
     }
 
     /// <summary>Folds one journal event into the row, unless the row already holds it.</summary>
