@@ -130,7 +130,7 @@ public sealed class BenchNode : IAsyncDisposable
         }
         Console.WriteLine($"  node '{name}' up: pid {process.Id}, http://127.0.0.1:{port}, {settings["MsgMate:Storage:Provider"]}, " +
             $"topics {prefix}.* x {partitions} partitions, parallelism " +
-            (options.Parallelism is { } q ? $"{q.High}/{q.Medium}/{q.Low}" : "default (6/3/1)"));
+            (options.Parallelism is { } q ? $"{q.High}/{q.Medium}/{q.Low}" : "default (64/32/16)"));
         return node;
     }
 
@@ -320,6 +320,44 @@ public sealed class NodeApi : IDisposable
         catch (TaskCanceledException)
         {
             return new SendResult(0, -1, null, 0, "timed out");
+        }
+    }
+
+    /// <summary>POST /scheduled/create: the new schedule's id, or why not.</summary>
+    public async Task<(bool Ok, string? ScheduleId, string? Error)> CreateScheduleAsync(string json, string sourceId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/scheduled/create")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Source-Id", sourceId);
+        try
+        {
+            using var response = await _http.SendAsync(request);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                var root = doc.RootElement;
+                var code = root.TryGetProperty("code", out var c) ? c.GetInt32() : -1;
+                if (response.IsSuccessStatusCode && code == 0 && root.TryGetProperty("schedule_id", out var id))
+                {
+                    return (true, id.GetString(), null);
+                }
+                return (false, null, $"HTTP {(int)response.StatusCode} code {code}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}");
+            }
+            catch (JsonException)
+            {
+                return (false, null, $"HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            return (false, null, e.Message);
+        }
+        catch (TaskCanceledException)
+        {
+            return (false, null, "timed out");
         }
     }
 

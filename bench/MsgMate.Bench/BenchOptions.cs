@@ -5,7 +5,7 @@ namespace MsgMate.Bench;
 /// <summary>What to run and how hard; parsed from the command line (<c>bench/run.sh --help</c>).</summary>
 public sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["ceilings", "raw", "intake", "e2e", "priority"];
+    public static readonly string[] AllPhases = ["ceilings", "raw", "intake", "e2e", "priority", "schedules"];
 
     /// <summary>Messages of the end-to-end phase, and the low backlog of the priority phase.</summary>
     public int Messages { get; set; } = 100_000;
@@ -44,6 +44,14 @@ public sealed class BenchOptions
     public double HighRate { get; set; } = 20;
 
     public TimeSpan HighDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Schedules due in the same second (schedules phase).</summary>
+    public int Schedules { get; set; } = 10_000;
+
+    /// <summary>Schedules due per second in the sustained part of the schedules phase, for <see cref="ScheduleDuration"/>.</summary>
+    public double ScheduleRate { get; set; } = 1000;
+
+    public TimeSpan ScheduleDuration { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gives up on the end-to-end phase after this long without completion.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(300);
@@ -95,11 +103,13 @@ public sealed class BenchOptions
           --batch N             recipients per request in the bulk phases (1000)
           --submitters N        concurrent bulk submitters (4)
           --high-rate R         high messages per second in the priority phase (20); --high-seconds S (10)
+          --schedules N         schedules due in the same second, schedules phase (10000)
+          --schedule-rate R     schedules due per second in its sustained part (1000); --schedule-seconds S (10)
           --timeout S           give up waiting for the end-to-end phase after S seconds (300)
           --partitions N        partitions per lane topic (default: enough for the mock's 5 MiB retention, >= 3)
           --sink-delay-ms N     the webhook sink answers after N ms (0)
           --queue kafka|sql     the node's delivery queue: Kafka (the mock broker) or the SQL table of the embedded default (kafka)
-          --phases a,b          any of ceilings,raw,intake,e2e,priority (all)
+          --phases a,b          any of ceilings,raw,intake,e2e,priority,schedules (all)
           --set KEY=VALUE       extra node setting, e.g. --set MsgMate:Kafka:MaxPollBatch=512 or DOTNET_gcServer=0
           --node-dll PATH       MsgMate.Node.dll to run (run.sh passes the Release build)
           --label TEXT          printed with the results
@@ -135,6 +145,9 @@ public sealed class BenchOptions
                 case "--submitters": o.Submitters = Int(); break;
                 case "--high-rate": o.HighRate = Dbl(); break;
                 case "--high-seconds": o.HighDuration = TimeSpan.FromSeconds(Dbl()); break;
+                case "--schedules": o.Schedules = Int(); break;
+                case "--schedule-rate": o.ScheduleRate = Dbl(); break;
+                case "--schedule-seconds": o.ScheduleDuration = TimeSpan.FromSeconds(Dbl()); break;
                 case "--timeout": o.Timeout = TimeSpan.FromSeconds(Dbl()); break;
                 case "--partitions": o.Partitions = Int(); break;
                 case "--queue":
@@ -178,7 +191,7 @@ public sealed class BenchOptions
         {
             throw new ArgumentException("--db postgresql needs a server: run it through bench/run.sh, or give --pg CONNECTION_STRING");
         }
-        if (o.Messages < 1 || o.Batch is < 1 or > 1000 || o.Clients < 1 || o.Submitters < 1 || o.HighRate <= 0)
+        if (o.Messages < 1 || o.Batch is < 1 or > 1000 || o.Clients < 1 || o.Submitters < 1 || o.HighRate <= 0 || o.Schedules < 1 || o.ScheduleRate <= 0)
         {
             throw new ArgumentException("--messages, --clients, --submitters, --high-rate must be positive; --batch 1..1000");
         }

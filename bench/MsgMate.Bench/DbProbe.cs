@@ -31,6 +31,34 @@ public sealed class DbProbe(string provider, string connectionString)
         }
     }
 
+    /// <summary>Schedule id → when its first record was stored (Unix ms), for the records of one source.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> FiringsAsync(string sourceId)
+    {
+        var fired = new Dictionary<string, long>();
+        try
+        {
+            await using var connection = Open();
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                "SELECT schedule_id, MIN(create_time) FROM mm_msg_records WHERE source_id = @source AND schedule_id <> '' GROUP BY schedule_id";
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "source";
+            parameter.Value = sourceId;
+            command.Parameters.Add(parameter);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                fired[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+        catch (DbException)
+        {
+            // Read again at the next poll.
+        }
+        return fired;
+    }
+
     private DbConnection Open() => provider == "sqlite"
         ? new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ConnectionString)
         : new NpgsqlConnection(connectionString);

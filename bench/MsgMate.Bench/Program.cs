@@ -37,7 +37,7 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => BenchRun.KillCurrent();
 Console.WriteLine($"MsgMate.NET benchmark {DateTime.Now:yyyy-MM-dd HH:mm} {options.Label}".TrimEnd());
 Console.WriteLine($"  machine: {Environment.ProcessorCount} cores ({BenchRun.CpuModel()}), {BenchRun.MemoryGiB():0.0} GiB RAM, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 Console.WriteLine($"  node: {options.NodeDll}; store {options.Db}; queue {(options.SqlQueue ? "SQL table (embedded default)" : "Kafka")}; parallelism " +
-    (options.Parallelism is { } p ? $"{p.High}/{p.Medium}/{p.Low}" : "default 6/3/1") +
+    (options.Parallelism is { } p ? $"{p.High}/{p.Medium}/{p.Low}" : "default 64/32/16") +
     (options.NodeSettings.Count == 0 ? "" : "; " + string.Join(", ", options.NodeSettings.Select(kv => $"{kv.Key}={kv.Value}"))));
 Console.WriteLine($"  work directory: {workDir}; source revision {Environment.GetEnvironmentVariable("MSGMATE_BENCH_REVISION") ?? "?"}");
 
@@ -80,6 +80,12 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
             Console.WriteLine($"\n== 4. priority: high messages behind {options.Messages:N0} queued low ==");
             await Quiet.WaitAsync(options.WaitQuietSeconds);
             await PriorityPhase.RunAsync(options, kafka, sink, workDir, report);
+        }
+        if (options.Phases.Contains("schedules"))
+        {
+            Console.WriteLine($"\n== 6. schedules: {options.Schedules:N0} due in the same second, then {options.ScheduleRate:N0} due per second ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
+            await SchedulesPhase.RunAsync(options, kafka, sink, workDir, report);
         }
         if (report.Memory.Count > 0)
         {

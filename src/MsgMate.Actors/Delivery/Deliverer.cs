@@ -9,8 +9,9 @@ using MsgMate.Actors.Storage;
 namespace MsgMate.Actors.Delivery;
 
 /// <summary>
-/// Delivers jobs in two steps that the lane streams run as two stages: <see cref="SendAsync"/> (load the record,
-/// send, decide) with the lane's parallelism, then <see cref="RecordAsync"/> writing a batch of outcomes at once.
+/// Delivers jobs in the steps that the lane streams run as stages: <see cref="LoadAsync"/> (the records of a batch
+/// of jobs), <see cref="SendAsync"/> (send, decide) with the lane's parallelism, then <see cref="RecordAsync"/>
+/// writing a batch of outcomes at once.
 /// A failed attempt is retried after an exponential backoff with jitter while the retry budget lasts (retryable
 /// errors only), then it is final <c>failed</c> with the last error and a dead-letter row.
 /// </summary>
@@ -42,15 +43,27 @@ public sealed class Deliverer
     /// <summary>What one job came to: its offset, and the outcome to record (none when it was skipped).</summary>
     public sealed record Attempted(ICommittableOffset Offset, DeliveryOutcome? Outcome);
 
+    /// <summary>A job and its record as loaded just before the send (null: there is no such record).</summary>
+    public sealed record Loaded(CommittableJob Committable, MessageRecord? Record);
+
+    /// <summary>Loads the records of a batch of jobs, in one query.</summary>
+    public async Task<IReadOnlyList<Loaded>> LoadAsync(IReadOnlyList<CommittableJob> jobs)
+    {
+        var ids = jobs.Select(j => j.Job.MsgId).Distinct().ToList();
+        var records = await PersistentlyAsync(() => _records.GetManyAsync(ids), "load records");
+        var byId = records.ToDictionary(r => r.MsgId);
+        return [.. jobs.Select(j => new Loaded(j, byId.GetValueOrDefault(j.Job.MsgId)))];
+    }
+
     /// <summary>
-    /// Sends one job: loads the record, skips it if it is final or this attempt already happened (a record already
+    /// Sends one loaded job: skips it if the record is final or this attempt already happened (a record already
     /// sent is never sent again), sends through the channel actor and decides the outcome. The outcome is written
     /// by <see cref="RecordAsync"/>, in batches, before the offset is committed.
     /// </summary>
-    public async Task<Attempted> SendAsync(CommittableJob committable)
+    public async Task<Attempted> SendAsync(Loaded loaded)
     {
+        var (committable, record) = loaded;
         var job = committable.Job;
-        var record = await PersistentlyAsync(() => _records.GetAsync(job.MsgId), "load record");
         if (record is null || MessageStatus.IsFinal(record.Status) || record.Attempts >= job.Attempt)
         {
             // Already final, or a redelivered copy of an attempt that was made.

@@ -3,11 +3,15 @@ namespace MsgMate.Actors.Delivery;
 /// <summary>Delivery settings, bound from <c>MsgMate:Delivery</c>.</summary>
 public sealed class DeliveryOptions
 {
-    /// <summary>Consumers per lane (the Go project's 6/3/1), and 1 for retries.</summary>
-    public int HighParallelism { get; set; } = 6;
-    public int MediumParallelism { get; set; } = 3;
-    public int LowParallelism { get; set; } = 1;
-    public int RetryParallelism { get; set; } = 1;
+    /// <summary>
+    /// Messages a lane has in flight: from the start of a send until its outcome is durable. A crash sends at most
+    /// this many of the lane's messages twice. The Go project ran 6/3/1 consumers; these are higher because a slot
+    /// is held through the outcome's commit (group-committed with the other slots' outcomes).
+    /// </summary>
+    public int HighParallelism { get; set; } = 64;
+    public int MediumParallelism { get; set; } = 32;
+    public int LowParallelism { get; set; } = 16;
+    public int RetryParallelism { get; set; } = 8;
 
     /// <summary>Messages per second per channel (the Go project's quota), by channel number; absent = unlimited.</summary>
     public Dictionary<int, int> ChannelRatePerSecond { get; set; } = new();

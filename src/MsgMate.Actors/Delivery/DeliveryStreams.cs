@@ -8,9 +8,10 @@ using MsgMate.Actors.Queue;
 namespace MsgMate.Actors.Delivery;
 
 /// <summary>
-/// One stream per lane: source (claim / consume) → send with the lane's parallelism → record outcomes in
-/// batches → commit in batches.
-/// High, medium, low and retry each have their own source and parallelism (6/3/1/1 by default), so a flood
+/// One stream per lane: source (claim / consume) → load the records in batches → send with the lane's
+/// parallelism → record outcomes in batches → commit in batches. The parallelism bounds the lane's messages between the start of their send and
+/// their durable outcome, so a crash sends at most that many of them again.
+/// High, medium, low and retry each have their own source and parallelism (64/32/16/8 by default), so a flood
 /// of low never occupies the consumers of high. On coordinated shutdown every lane is drained: fetching stops,
 /// in-flight deliveries finish and are committed, then the consumers close.
 /// </summary>
@@ -31,14 +32,52 @@ public sealed class DeliveryStreams : ReceiveActor
         var running = new List<(IQueueControl Control, Task Completion)>();
         foreach (var (lane, parallelism) in lanes.Where(l => l.Parallelism > 0))
         {
+            // A slot is taken before a send and given back once its outcome is durable: at most `parallelism` of
+            // the lane's messages are ever sent but not yet recorded, which bounds what a crash can send twice.
+            var slots = new SemaphoreSlim(parallelism, parallelism);
             var (control, completion) = queue.Consume(lane)
                 .Named($"{lane}-source")
+                // The records of whatever arrived while the previous batch was loading, in one query.
+                .Batch(64, first => new List<CommittableJob> { first }, (batch, next) =>
+                {
+                    batch.Add(next);
+                    return batch;
+                })
+                .SelectAsync(1, deliverer.LoadAsync)
+                .Named($"{lane}-load")
+                .SelectMany(loaded => loaded)
                 // Ordered: offsets reach the committer in the order they were consumed.
-                .SelectAsync(parallelism, deliverer.SendAsync)
+                .SelectAsync(parallelism, async loaded =>
+                {
+                    await slots.WaitAsync();
+                    try
+                    {
+                        return await deliverer.SendAsync(loaded);
+                    }
+                    catch
+                    {
+                        slots.Release();
+                        throw;
+                    }
+                })
                 .Named($"{lane}-send")
-                // A send slot is free as soon as its send is done; outcomes are written a batch at a time.
-                .GroupedWithin(256, TimeSpan.FromMilliseconds(10))
-                .SelectAsync(1, batch => deliverer.RecordAsync(batch.ToList()))
+                // Group commit without a timer: whatever finished while the previous batch was being written.
+                .Batch(256, first => new List<Deliverer.Attempted> { first }, (batch, next) =>
+                {
+                    batch.Add(next);
+                    return batch;
+                })
+                .SelectAsync(1, async batch =>
+                {
+                    try
+                    {
+                        return await deliverer.RecordAsync(batch);
+                    }
+                    finally
+                    {
+                        slots.Release(batch.Count);
+                    }
+                })
                 .Named($"{lane}-record")
                 .SelectMany(batch => batch.Select(a => a.Offset))
                 .Via(queue.Committer(lane))

@@ -285,6 +285,13 @@ public sealed class IntakeService
     {
         var ids = new List<string>();
         var count = 0;
+        // The first chunk is built before the turn at the write lock is taken: a request of up to ChunkSize
+        // recipients holds the lock only for its inserts, not for building its records.
+        var more = true;
+        while (buffered.Count < ChunkSize && (more = await rest.MoveNextAsync()))
+        {
+            buffered.Add(rest.Current);
+        }
         await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
         var (c, tx) = (w.Connection, w.Transaction);
         if (idempotency is { } k)
@@ -307,7 +314,7 @@ public sealed class IntakeService
         }
 
         var chunk = buffered;
-        while (await rest.MoveNextAsync())
+        while (more && (more = await rest.MoveNextAsync()))
         {
             chunk.Add(rest.Current);
             if (chunk.Count >= ChunkSize)

@@ -131,30 +131,43 @@ public sealed class RecordStore(SqlDatabase db)
     /// </summary>
     public async Task ApplyOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct = default)
     {
-        await using var w = await db.BeginWriteAsync(ct: ct);
+        await using var w = await db.BeginWriteAsync(WriteUrgency.Delivery, ct);
         var (c, tx) = (w.Connection, w.Transaction);
+        // Each statement is parsed once for the whole batch.
+        await using var defer = new RepeatedStatement(c, tx,
+            """
+            UPDATE mm_msg_records
+            SET not_before = @NotBefore, last_error = @Error, modify_time = @At, queued = 0, lease_until = 0, claim_token = ''
+            WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts = @Attempt
+            """, "NotBefore", "Error", "At", "MsgId", "Attempt");
+        await using var update = new RepeatedStatement(c, tx,
+            """
+            UPDATE mm_msg_records
+            SET status = @Status, attempts = @Attempt, last_error = @Error, modify_time = @At,
+                retry_count = @RetryCount, provider_msg_id = @ProviderMessageId,
+                sent_time = CASE WHEN @Status = 2 THEN @At ELSE sent_time END,
+                not_before = @NotBefore, queued = 0, lease_until = 0, claim_token = ''
+            WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts < @Attempt
+            """, "Status", "Attempt", "Error", "At", "RetryCount", "ProviderMessageId", "NotBefore", "MsgId");
+        await using var attempt = new RepeatedStatement(c, tx,
+            """
+            INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, retry_at, provider_msg_id)
+            VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Outcome, @Error, @DurationMs, @Node, @RetryAt, @ProviderMessageId)
+            """, "MsgId", "Attempt", "At", "Channel", "Provider", "Outcome", "Error", "DurationMs", "Node", "RetryAt", "ProviderMessageId");
+        var (insert, suffix) = db.InsertIgnore;
+        await using var deadLetter = new RepeatedStatement(c, tx,
+            $"{insert} mm_dead_letters (msg_id, at, channel, error) VALUES (@MsgId, @At, @Channel, @Error){suffix}",
+            "MsgId", "At", "Channel", "Error");
         foreach (var o in outcomes)
         {
             if (o.Deferred)
             {
                 // Back to the queue at the provider's next slot: no attempt was made, nothing of the budget is spent.
-                await c.ExecuteAsync(new CommandDefinition(
-                    """
-                    UPDATE mm_msg_records
-                    SET not_before = @NotBefore, last_error = @Error, modify_time = @At, queued = 0, lease_until = 0, claim_token = ''
-                    WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts = @Attempt
-                    """, o, tx, cancellationToken: ct));
+                await defer.ExecuteAsync(ct, o.NotBefore, o.Error, o.At, o.MsgId, o.Attempt);
                 continue;
             }
-            var updated = await c.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE mm_msg_records
-                SET status = @Status, attempts = @Attempt, last_error = @Error, modify_time = @At,
-                    retry_count = @RetryCount, provider_msg_id = @ProviderMessageId,
-                    sent_time = CASE WHEN @Status = 2 THEN @At ELSE sent_time END,
-                    not_before = @NotBefore, queued = 0, lease_until = 0, claim_token = ''
-                WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts < @Attempt
-                """, o, tx, cancellationToken: ct));
+            var updated = await update.ExecuteAsync(ct,
+                o.Status, o.Attempt, o.Error, o.At, o.RetryCount, o.ProviderMessageId, o.NotBefore, o.MsgId);
             if (updated == 0)
             {
                 continue;
@@ -163,29 +176,14 @@ public sealed class RecordStore(SqlDatabase db)
             for (var i = 0; i < failedOver.Count; i++)
             {
                 var t = failedOver[i];
-                await c.ExecuteAsync(new CommandDefinition(
-                    """
-                    INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, provider_msg_id)
-                    VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Outcome, @Error, @DurationMs, @Node, '')
-                    """,
-                    new
-                    {
-                        o.MsgId, Attempt = o.Attempt - failedOver.Count + i, o.At, o.Channel, t.Provider,
-                        Outcome = MessageStatus.Retrying, t.Error, t.DurationMs, o.Node,
-                    }, tx, cancellationToken: ct));
+                await attempt.ExecuteAsync(ct, o.MsgId, o.Attempt - failedOver.Count + i, o.At, o.Channel, t.Provider,
+                    MessageStatus.Retrying, t.Error, t.DurationMs, o.Node, 0L, "");
             }
-            await c.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO mm_msg_attempts (msg_id, attempt, at, channel, provider, outcome, error, duration_ms, node, retry_at, provider_msg_id)
-                VALUES (@MsgId, @Attempt, @At, @Channel, @Provider, @Status, @Error, @DurationMs, @Node,
-                        CASE WHEN @Status = 4 THEN @NotBefore ELSE 0 END, @ProviderMessageId)
-                """, o, tx, cancellationToken: ct));
+            await attempt.ExecuteAsync(ct, o.MsgId, o.Attempt, o.At, o.Channel, o.Provider, o.Status, o.Error, o.DurationMs, o.Node,
+                o.Status == MessageStatus.Retrying ? o.NotBefore : 0L, o.ProviderMessageId);
             if (o.Status == MessageStatus.Failed)
             {
-                var (insert, suffix) = db.InsertIgnore;
-                await c.ExecuteAsync(new CommandDefinition(
-                    $"{insert} mm_dead_letters (msg_id, at, channel, error) VALUES (@MsgId, @At, @Channel, @Error){suffix}",
-                    o, tx, cancellationToken: ct));
+                await deadLetter.ExecuteAsync(ct, o.MsgId, o.At, o.Channel, o.Error);
             }
         }
         await w.CommitAsync(ct);
@@ -267,13 +265,28 @@ public sealed class RecordStore(SqlDatabase db)
     /// </summary>
     public async Task MarkQueuedAsync(IReadOnlyCollection<DeliveryJob> published, CancellationToken ct = default)
     {
-        await using var w = await db.BeginWriteAsync(ct: ct);
-        var (c, tx) = (w.Connection, w.Transaction);
-        foreach (var jobs in published.GroupBy(j => j.Attempt))
+        await using var w = await db.BeginWriteAsync(WriteUrgency.Delivery, ct);
+        if (db.Provider == SqlProvider.Sqlite)
         {
-            await c.ExecuteAsync(new CommandDefinition(
-                $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND attempts = @attempts AND status IN (1, 4)",
-                new { ids = jobs.Select(j => j.MsgId).ToArray(), attempts = jobs.Key - 1 }, tx, cancellationToken: ct));
+            // In-process, one prepared statement per row: an IN list of thousands of ids would bind thousands of
+            // parameters by name on every batch.
+            await using var mark = new RepeatedStatement(w.Connection, w.Transaction,
+                "UPDATE mm_msg_records SET queued = 1 WHERE msg_id = @msgId AND attempts = @attempts AND status IN (1, 4)",
+                "msgId", "attempts");
+            foreach (var job in published)
+            {
+                await mark.ExecuteAsync(ct, job.MsgId, job.Attempt - 1);
+            }
+        }
+        else
+        {
+            // A server: one round trip per attempt number, not per row.
+            foreach (var jobs in published.GroupBy(j => j.Attempt))
+            {
+                await w.Connection.ExecuteAsync(new CommandDefinition(
+                    $"UPDATE mm_msg_records SET queued = 1 WHERE {db.InList("msg_id", "ids")} AND attempts = @attempts AND status IN (1, 4)",
+                    new { ids = jobs.Select(j => j.MsgId).ToArray(), attempts = jobs.Key - 1 }, w.Transaction, cancellationToken: ct));
+            }
         }
         await w.CommitAsync(ct);
     }
@@ -290,7 +303,7 @@ public sealed class RecordStore(SqlDatabase db)
         var token = claimant.Length == 0 ? Guid.NewGuid().ToString() : Queue.Sql.LeaseOwners.NewToken(claimant);
         var laneFilter = lane == QueueLane.Retry ? "status = 4" : "status = 1 AND priority = @priority";
         var args = new { now, limit, token, until = now + (long)lease.TotalMilliseconds, priority = (int)lane };
-        await using var w = await db.BeginWriteAsync(ct: ct);
+        await using var w = await db.BeginWriteAsync(WriteUrgency.Delivery, ct);
         var c = w.Connection;
         var claimed = await c.ExecuteAsync(new CommandDefinition(
             $"""

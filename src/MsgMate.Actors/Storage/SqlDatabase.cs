@@ -80,7 +80,20 @@ public sealed class SqlDatabase
         DbConnection connection, DbTransaction transaction, string table, string[] columns,
         IReadOnlyList<T> rows, Func<T, object?[]> values, string prefix = "INSERT INTO", string suffix = "", CancellationToken ct = default)
     {
-        // Stay well under every driver's parameter limit (SQLite 32766, PostgreSQL and MySQL 65535).
+        if (Provider == SqlProvider.Sqlite)
+        {
+            // In-process: no round trips to save, so one prepared single-row INSERT run per row beats parsing a
+            // large multi-row statement for every batch size.
+            var names = columns.Select((_, i) => $"p{i}").ToArray();
+            await using var insert = new RepeatedStatement(connection, transaction,
+                $"{prefix} {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", names.Select(n => "@" + n))}){suffix}", names);
+            foreach (var row in rows)
+            {
+                await insert.ExecuteAsync(ct, values(row));
+            }
+            return;
+        }
+        // Stay well under every driver's parameter limit (PostgreSQL and MySQL 65535).
         var perChunk = Math.Max(1, 2000 / columns.Length);
         var head = $"{prefix} {table} ({string.Join(", ", columns)}) VALUES ";
         for (var start = 0; start < rows.Count; start += perChunk)

@@ -3,10 +3,16 @@ namespace MsgMate.Actors.Storage;
 /// <summary>Which writer goes first when several wait for the database's write lock.</summary>
 public enum WriteUrgency
 {
-    /// <summary>Bulk intake, outcomes, outbox marks, claims: first come, first served.</summary>
+    /// <summary>Intake of normal and low priority (group commits, bulk sends), read models: first come, first served.</summary>
     Normal,
 
-    /// <summary>High-priority intake: ahead of every normal writer still waiting (never ahead of the one writing).</summary>
+    /// <summary>
+    /// Delivery's small writes (outcomes, outbox marks, claims): ahead of intake, so that a bulk send being stored
+    /// does not stall delivery. They cannot starve intake: each lane has a bounded number of messages in flight.
+    /// </summary>
+    Delivery,
+
+    /// <summary>High-priority intake: ahead of every other writer still waiting (never ahead of the one writing).</summary>
     Urgent,
 }
 
@@ -15,13 +21,13 @@ public enum WriteUrgency
 /// writers of this process race for the lock inside SQLite, whose busy handler sleeps in growing steps (up to
 /// 100 ms) and lets whoever asks next win — a bulk intake then starves delivery's outcome writes, and a
 /// high-priority send waits behind a flood. Here the lock passes straight to the next waiter: urgent ones first,
-/// then in arrival order. A waiter whose cancellation fires leaves the line.
+/// then delivery's, then the rest, each in arrival order. A waiter whose cancellation fires leaves the line.
 /// </summary>
 public sealed class WriteGate
 {
     private readonly object _lock = new();
-    private readonly Queue<TaskCompletionSource> _urgent = new();
-    private readonly Queue<TaskCompletionSource> _normal = new();
+    // One line per urgency, most urgent first.
+    private readonly Queue<TaskCompletionSource>[] _lines = [new(), new(), new()];
     private bool _held;
 
     /// <summary>Writers waiting for their turn (for tests and diagnostics).</summary>
@@ -31,7 +37,7 @@ public sealed class WriteGate
         {
             lock (_lock)
             {
-                return _urgent.Count(w => !w.Task.IsCompleted) + _normal.Count(w => !w.Task.IsCompleted);
+                return _lines.Sum(line => line.Count(w => !w.Task.IsCompleted));
             }
         }
     }
@@ -48,7 +54,7 @@ public sealed class WriteGate
                 return new Turn(this);
             }
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (urgency == WriteUrgency.Urgent ? _urgent : _normal).Enqueue(waiter);
+            _lines[LineOf(urgency)].Enqueue(waiter);
         }
         if (ct.CanBeCanceled)
         {
@@ -67,17 +73,27 @@ public sealed class WriteGate
     {
         lock (_lock)
         {
-            while (_urgent.TryDequeue(out var next) || _normal.TryDequeue(out next))
+            foreach (var line in _lines)
             {
-                // The turn is handed over still held; a waiter that was cancelled meanwhile refuses it.
-                if (next.TrySetResult())
+                while (line.TryDequeue(out var next))
                 {
-                    return;
+                    // The turn is handed over still held; a waiter that was cancelled meanwhile refuses it.
+                    if (next.TrySetResult())
+                    {
+                        return;
+                    }
                 }
             }
             _held = false;
         }
     }
+
+    private static int LineOf(WriteUrgency urgency) => urgency switch
+    {
+        WriteUrgency.Urgent => 0,
+        WriteUrgency.Delivery => 1,
+        _ => 2,
+    };
 
     /// <summary>The caller's turn at the write lock, until disposed.</summary>
     public readonly struct Turn(WriteGate? gate) : IDisposable

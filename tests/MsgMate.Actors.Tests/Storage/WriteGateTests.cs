@@ -7,7 +7,7 @@ public sealed class WriteGateTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    [Fact(DisplayName = "Write gate: one turn at a time; waiting writers get theirs in arrival order, urgent ones ahead of all normal ones")]
+    [Fact(DisplayName = "Write gate: one turn at a time; waiting writers get theirs in arrival order, urgent ahead of delivery ahead of normal")]
     public async Task Turns_in_order_urgent_first()
     {
         var gate = new WriteGate();
@@ -16,18 +16,18 @@ public sealed class WriteGateTests
         var waiters = new List<Task>();
         foreach (var (name, urgency) in new[]
                  {
-                     ("n1", WriteUrgency.Normal), ("n2", WriteUrgency.Normal), ("u1", WriteUrgency.Urgent),
-                     ("n3", WriteUrgency.Normal), ("u2", WriteUrgency.Urgent),
+                     ("n1", WriteUrgency.Normal), ("d1", WriteUrgency.Delivery), ("n2", WriteUrgency.Normal), ("u1", WriteUrgency.Urgent),
+                     ("n3", WriteUrgency.Normal), ("d2", WriteUrgency.Delivery), ("u2", WriteUrgency.Urgent),
                  })
         {
             waiters.Add(TakeTurnAsync(gate, urgency, name, order));
         }
-        Assert.Equal(5, gate.Waiting);
+        Assert.Equal(7, gate.Waiting);
         Assert.Empty(order);
 
         first.Dispose();
         await Task.WhenAll(waiters).WaitAsync(Deadline);
-        Assert.Equal(["u1", "u2", "n1", "n2", "n3"], order);
+        Assert.Equal(["u1", "u2", "d1", "d2", "n1", "n2", "n3"], order);
         Assert.Equal(0, gate.Waiting);
 
         // Free again: the next writer enters at once.
