@@ -26,12 +26,12 @@ public static class SchedulesPhase
         await using var sampler = new Sampler(node.Pid, () => BenchClock.Now, node.Probe);
 
         // The creation rate, on schedules due tomorrow (they never fire in this phase).
-        var pilot = await CreateAsync(node.Api, sink, "spilot", 300, _ => DateTimeOffset.UtcNow.AddDays(1), "bench-pilot");
+        var pilot = await CreateAsync(node.Api, sink, "spilot", 1000, _ => DateTimeOffset.UtcNow.AddDays(1), "bench-pilot");
         var rate = pilot.Rate;
         report.Add(phase, "schedules created (/scheduled/create, 32 clients)", $"{rate:N0} /s ({pilot.Created:N0} in {pilot.Seconds:0.0} s)" + pilot.ErrorText);
 
         // (a) The burst: all due in the same second.
-        var due = WholeSecondAfter(DateTimeOffset.UtcNow.AddSeconds(burst / rate * 1.5 + 10));
+        var due = WholeSecondAfter(DateTimeOffset.UtcNow.AddSeconds(burst / rate * 1.2 + 5));
         var a = await CreateAsync(node.Api, sink, "sburst", burst, _ => due, "bench-burst");
         var lead = (due - DateTimeOffset.UtcNow).TotalSeconds;
         Console.WriteLine(FormattableString.Invariant($"  burst: {a.Created:N0} created in {a.Seconds:0.0} s ({a.Rate:N0}/s), due {lead:0.0} s after the last was created"));
@@ -48,7 +48,7 @@ public static class SchedulesPhase
         Console.WriteLine($"  burst lateness histogram (ms: schedules): {Percentile.Histogram(burstLateness, 250, 10_000)}");
 
         // (b) Sustained: one due every 1/R s for S s.
-        var start = WholeSecondAfter(DateTimeOffset.UtcNow.AddSeconds(sustained / Math.Max(a.Rate, 1) * 1.5 + 10));
+        var start = WholeSecondAfter(DateTimeOffset.UtcNow.AddSeconds(sustained / Math.Max(a.Rate, 1) * 1.2 + 5));
         var b = await CreateAsync(node.Api, sink, "ssteady", sustained, i => start.AddSeconds(i / options.ScheduleRate), "bench-steady");
         var steadyFirings = await WaitForFiringsAsync(node.Probe, "bench-steady", b.Created,
             start.Add(options.ScheduleDuration).AddSeconds(options.Timeout.TotalSeconds));

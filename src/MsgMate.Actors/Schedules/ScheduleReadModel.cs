@@ -75,15 +75,21 @@ public sealed class ScheduleReadModel(SqlDatabase db)
     }
 
     /// <summary>Pending schedules due before <paramref name="untilMs"/> (overdue ones included), soonest first.</summary>
-    public async Task<IReadOnlyList<(string ScheduleId, long NextFireAt)>> DueAsync(long untilMs, int limit, CancellationToken ct = default)
+    /// <summary>
+    /// Active schedules due by <paramref name="untilMs"/>, in due order, a page at a time: <paramref name="after"/> is the
+    /// last (due time, id) of the previous page.
+    /// </summary>
+    public async Task<IReadOnlyList<(string ScheduleId, long NextFireAt)>> DueAsync(
+        long untilMs, int limit, (long NextFireAt, string ScheduleId)? after = null, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<(string, long)>(new CommandDefinition(
-            """
-            SELECT schedule_id, next_fire_at FROM mm_schedules
-            WHERE status = 1 AND next_fire_at > 0 AND next_fire_at <= @untilMs
-            ORDER BY next_fire_at LIMIT @limit
-            """, new { untilMs, limit }, cancellationToken: ct));
+            $"""
+             SELECT schedule_id, next_fire_at FROM mm_schedules
+             WHERE status = 1 AND next_fire_at > 0 AND next_fire_at <= @untilMs
+             {(after is null ? "" : "AND (next_fire_at > @afterAt OR (next_fire_at = @afterAt AND schedule_id > @afterId))")}
+             ORDER BY next_fire_at, schedule_id LIMIT @limit
+             """, new { untilMs, limit, afterAt = after?.NextFireAt ?? 0, afterId = after?.ScheduleId ?? "" }, cancellationToken: ct));
         return rows.ToList();
     }
 }

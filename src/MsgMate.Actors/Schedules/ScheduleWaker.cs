@@ -13,7 +13,10 @@ public sealed class ScheduleWaker : ReceiveActor, IWithTimers
     /// <summary>Wake entities this long before they are due (less than the entity's timer horizon).</summary>
     public static readonly TimeSpan LeadTime = TimeSpan.FromSeconds(30);
 
-    private const int BatchSize = 5000;
+    /// <summary>Schedules read and woken per tick; after a full page the next tick reads on from its end.</summary>
+    public const int DefaultPageSize = 1000;
+
+    private readonly int _pageSize;
 
     private sealed class Tick
     {
@@ -28,8 +31,12 @@ public sealed class ScheduleWaker : ReceiveActor, IWithTimers
     private readonly Dictionary<string, (long NextFireAt, long WokenAt)> _woken = new();
     private bool _busy;
 
-    public ScheduleWaker(ScheduleReadModel readModel, IActorRef schedules, TimeProvider clock, TimeSpan interval)
+    // Where the next page starts (the last due time and id of a full page), or null: from the earliest.
+    private (long NextFireAt, string ScheduleId)? _after;
+
+    public ScheduleWaker(ScheduleReadModel readModel, IActorRef schedules, TimeProvider clock, TimeSpan interval, int pageSize = DefaultPageSize)
     {
+        _pageSize = pageSize;
         Receive<Tick>(_ =>
         {
             if (_busy)
@@ -37,12 +44,16 @@ public sealed class ScheduleWaker : ReceiveActor, IWithTimers
                 return;
             }
             _busy = true;
-            readModel.DueAsync((clock.GetUtcNow() + LeadTime).ToUnixTimeMilliseconds(), BatchSize)
+            var until = (clock.GetUtcNow() + LeadTime).ToUnixTimeMilliseconds();
+            readModel.DueAsync(until, _pageSize, _after)
                 .PipeTo(Self, success: due => new Due(due), failure: ex => new Status.Failure(ex));
         });
         Receive<Due>(due =>
         {
             _busy = false;
+            // A full page: the next tick goes on from where it ended, so that a page of schedules woken earlier and not
+            // fired yet never hides the ones due after them; at most a page is woken a tick (a burst of recoveries).
+            _after = due.Schedules.Count == _pageSize ? (due.Schedules[^1].NextFireAt, due.Schedules[^1].ScheduleId) : null;
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
             foreach (var (id, next) in due.Schedules)
             {
@@ -68,6 +79,7 @@ public sealed class ScheduleWaker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props PropsFor(ScheduleReadModel readModel, IActorRef schedules, TimeProvider clock, TimeSpan interval) =>
-        Props.Create(() => new ScheduleWaker(readModel, schedules, clock, interval));
+    public static Props PropsFor(
+        ScheduleReadModel readModel, IActorRef schedules, TimeProvider clock, TimeSpan interval, int pageSize = DefaultPageSize) =>
+        Props.Create(() => new ScheduleWaker(readModel, schedules, clock, interval, pageSize));
 }
