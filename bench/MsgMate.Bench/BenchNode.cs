@@ -283,50 +283,60 @@ public sealed class NodeApi : IDisposable
     /// <summary>POST /msg/send_msg with a pre-built JSON body; <paramref name="wantIds"/> also reads every msgID of the answer.</summary>
     public async Task<SendResult> SendAsync(string json, string sourceId, bool wantIds = false)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/msg/send_msg")
+        var (status, body, failure) = await PostAsync("/msg/send_msg", json, sourceId);
+        if (failure is not null)
         {
-            Content = new StringContent(json, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("Source-Id", sourceId);
+            return new SendResult(0, -1, null, 0, failure);
+        }
         try
         {
-            using var response = await _http.SendAsync(request);
-            var body = await response.Content.ReadAsByteArrayAsync();
-            try
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            var code = root.TryGetProperty("code", out var c) ? c.GetInt32() : -1;
+            var msgId = root.TryGetProperty("msgID", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            var count = root.TryGetProperty("count", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32()
+                : root.TryGetProperty("msgIDs", out var ids) && ids.ValueKind == JsonValueKind.Array ? ids.GetArrayLength() : 0;
+            var error = code == 0 ? null : root.TryGetProperty("msg", out var e) ? e.GetString() : Encoding.UTF8.GetString(body);
+            List<string>? all = null;
+            if (wantIds && root.TryGetProperty("msgIDs", out var list) && list.ValueKind == JsonValueKind.Array)
             {
-                using var doc = JsonDocument.Parse(body);
-                var root = doc.RootElement;
-                var code = root.TryGetProperty("code", out var c) ? c.GetInt32() : -1;
-                var msgId = root.TryGetProperty("msgID", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-                var count = root.TryGetProperty("count", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32()
-                    : root.TryGetProperty("msgIDs", out var ids) && ids.ValueKind == JsonValueKind.Array ? ids.GetArrayLength() : 0;
-                var error = code == 0 ? null : root.TryGetProperty("msg", out var e) ? e.GetString() : Encoding.UTF8.GetString(body);
-                List<string>? all = null;
-                if (wantIds && root.TryGetProperty("msgIDs", out var list) && list.ValueKind == JsonValueKind.Array)
-                {
-                    all = [.. list.EnumerateArray().Select(x => x.GetString() ?? "")];
-                }
-                return new SendResult((int)response.StatusCode, code, msgId, count, error, all);
+                all = [.. list.EnumerateArray().Select(x => x.GetString() ?? "")];
             }
-            catch (JsonException)
-            {
-                return new SendResult((int)response.StatusCode, -1, null, 0, Encoding.UTF8.GetString(body));
-            }
+            return new SendResult(status, code, msgId, count, error, all);
         }
-        catch (HttpRequestException e)
+        catch (JsonException)
         {
-            return new SendResult(0, -1, null, 0, e.Message);
-        }
-        catch (TaskCanceledException)
-        {
-            return new SendResult(0, -1, null, 0, "timed out");
+            return new SendResult(status, -1, null, 0, Encoding.UTF8.GetString(body));
         }
     }
 
     /// <summary>POST /scheduled/create: the new schedule's id, or why not.</summary>
     public async Task<(bool Ok, string? ScheduleId, string? Error)> CreateScheduleAsync(string json, string sourceId)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/scheduled/create")
+        var (status, body, failure) = await PostAsync("/scheduled/create", json, sourceId);
+        if (failure is not null)
+        {
+            return (false, null, failure);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            var code = root.TryGetProperty("code", out var c) ? c.GetInt32() : -1;
+            return status == 200 && code == 0 && root.TryGetProperty("schedule_id", out var id)
+                ? (true, id.GetString(), null)
+                : (false, null, $"HTTP {status} code {code}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}");
+        }
+        catch (JsonException)
+        {
+            return (false, null, $"HTTP {status}: {Encoding.UTF8.GetString(body)}");
+        }
+    }
+
+    /// <summary>POSTs a JSON body with a Source-Id: the HTTP status and body, or why there was no answer.</summary>
+    private async Task<(int Status, byte[] Body, string? Failure)> PostAsync(string path, string json, string sourceId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
@@ -334,30 +344,15 @@ public sealed class NodeApi : IDisposable
         try
         {
             using var response = await _http.SendAsync(request);
-            var body = await response.Content.ReadAsByteArrayAsync();
-            try
-            {
-                using var doc = JsonDocument.Parse(body);
-                var root = doc.RootElement;
-                var code = root.TryGetProperty("code", out var c) ? c.GetInt32() : -1;
-                if (response.IsSuccessStatusCode && code == 0 && root.TryGetProperty("schedule_id", out var id))
-                {
-                    return (true, id.GetString(), null);
-                }
-                return (false, null, $"HTTP {(int)response.StatusCode} code {code}: {(root.TryGetProperty("msg", out var m) ? m.GetString() : "")}");
-            }
-            catch (JsonException)
-            {
-                return (false, null, $"HTTP {(int)response.StatusCode}: {Encoding.UTF8.GetString(body)}");
-            }
+            return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(), null);
         }
         catch (HttpRequestException e)
         {
-            return (false, null, e.Message);
+            return (0, [], e.Message);
         }
         catch (TaskCanceledException)
         {
-            return (false, null, "timed out");
+            return (0, [], "timed out");
         }
     }
 
