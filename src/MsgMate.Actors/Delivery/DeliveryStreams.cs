@@ -9,8 +9,8 @@ namespace MsgMate.Actors.Delivery;
 
 /// <summary>
 /// One stream per lane: source (claim / consume) → load the records in batches → send with the lane's
-/// parallelism → record outcomes in batches → commit in batches. The parallelism bounds the lane's messages between the start of their send and
-/// their durable outcome, so a crash sends at most that many of them again.
+/// parallelism → record outcomes in batches → commit in batches. The parallelism bounds the lane's messages
+/// between the start of their send and their durable outcome, so a crash sends at most that many of them again.
 /// High, medium, low and retry each have their own source and parallelism (64/32/16/8 by default), so a flood
 /// of low never occupies the consumers of high. On coordinated shutdown every lane is drained: fetching stops,
 /// in-flight deliveries finish and are committed, then the consumers close.
