@@ -32,14 +32,15 @@ public sealed class LeaseOwnerTests
     {
         var before = new UniqueAddress(NodeA, 1);
         var now = new UniqueAddress(NodeA, 2);
-        Assert.True(LeaseOwners.IsEarlierIncarnation(LeaseOwners.NewToken(LeaseOwners.Of(before)), now));
-        Assert.False(LeaseOwners.IsEarlierIncarnation(LeaseOwners.NewToken(LeaseOwners.Of(now)), now));
-        Assert.False(LeaseOwners.IsEarlierIncarnation(LeaseOwners.NewToken(LeaseOwners.Of(new UniqueAddress(NodeB, 1))), now));
-        Assert.False(LeaseOwners.IsEarlierIncarnation(Guid.NewGuid().ToString(), now));
+        var atStart = LeaseRelease.EarlierIncarnationsOf(now);
+        Assert.True(atStart.Covers(LeaseOwners.NewToken(LeaseOwners.Of(before))));
+        Assert.False(atStart.Covers(LeaseOwners.NewToken(LeaseOwners.Of(now))));
+        Assert.False(atStart.Covers(LeaseOwners.NewToken(LeaseOwners.Of(new UniqueAddress(NodeB, 1)))));
+        Assert.False(atStart.Covers(Guid.NewGuid().ToString()));
     }
 }
 
-/// <summary>Leases given back on every supported server: the SQL decides as <see cref="LeaseOwners"/> does.</summary>
+/// <summary>Leases given back on every supported server: the SQL decides as <see cref="LeaseRelease.Covers"/> does.</summary>
 public abstract class LeaseReleaseTests(Db db)
 {
     private static readonly Address Self = new("akka.tcp", "msgmate", "127.0.0.1", 4053);
@@ -71,13 +72,14 @@ public abstract class LeaseReleaseTests(Db db)
         Assert.Equal(2, (await store.ClaimAsync(QueueLane.Medium, 10, 4, Lease, other)).Count);
         Assert.Empty(await store.ClaimAsync(QueueLane.Medium, 20, 10, Lease, current));
 
-        Assert.Equal(4, await store.ReleaseLeasesAsync(LeaseOwners.Node(Self), current));
+        var atStart = LeaseRelease.EarlierIncarnationsOf(new UniqueAddress(Self, 2));
+        Assert.Equal(4, await store.ReleaseLeasesAsync(atStart));
         Assert.Equal(4, (await store.ClaimAsync(QueueLane.Medium, 20, 10, Lease, current)).Count);
         // The node's own leases (this incarnation) are never given back by its start.
-        Assert.Equal(0, await store.ReleaseLeasesAsync(LeaseOwners.Node(Self), current));
+        Assert.Equal(0, await store.ReleaseLeasesAsync(atStart));
 
         // The other member is removed: the survivors give back that incarnation's leases.
-        Assert.Equal(2, await store.ReleaseLeasesAsync(other, null));
+        Assert.Equal(2, await store.ReleaseLeasesAsync(LeaseRelease.OfMember(new UniqueAddress(Other, 7))));
         Assert.Equal(2, (await store.ClaimAsync(QueueLane.Medium, 30, 10, Lease, current)).Count);
     }
 }

@@ -38,11 +38,7 @@ public sealed class DeliveryStreams : ReceiveActor
             var (control, completion) = queue.Consume(lane)
                 .Named($"{lane}-source")
                 // The records of whatever arrived while the previous batch was loading, in one query.
-                .Batch(64, first => new List<CommittableJob> { first }, (batch, next) =>
-                {
-                    batch.Add(next);
-                    return batch;
-                })
+                .Via(WhileBusy<CommittableJob>(64))
                 .SelectAsync(1, deliverer.LoadAsync)
                 .Named($"{lane}-load")
                 .SelectMany(loaded => loaded)
@@ -62,11 +58,7 @@ public sealed class DeliveryStreams : ReceiveActor
                 })
                 .Named($"{lane}-send")
                 // Group commit without a timer: whatever finished while the previous batch was being written.
-                .Batch(256, first => new List<Deliverer.Attempted> { first }, (batch, next) =>
-                {
-                    batch.Add(next);
-                    return batch;
-                })
+                .Via(WhileBusy<Deliverer.Attempted>(256))
                 .SelectAsync(1, async batch =>
                 {
                     try
@@ -103,6 +95,14 @@ public sealed class DeliveryStreams : ReceiveActor
             return Done.Instance;
         });
     }
+
+    /// <summary>Whatever arrived while the next stage was busy, up to <paramref name="max"/>, as one list (no timer).</summary>
+    private static Flow<T, List<T>, NotUsed> WhileBusy<T>(int max) =>
+        Flow.Create<T>().Batch(max, first => new List<T> { first }, (batch, next) =>
+        {
+            batch.Add(next);
+            return batch;
+        });
 
     public static Props PropsFor(IDeliveryQueue queue, Deliverer deliverer, DeliveryOptions options) =>
         Props.Create(() => new DeliveryStreams(queue, deliverer, options));

@@ -325,11 +325,12 @@ public sealed class RecordStore(SqlDatabase db)
     }
 
     /// <summary>
-    /// SQL queue: gives back the leases whose claim token starts with <paramref name="prefix"/> (and not with
-    /// <paramref name="except"/>): their records are claimable at once. Only for claimants known dead.
+    /// SQL queue: gives back the leases the release covers (<see cref="Queue.Sql.LeaseRelease.Covers"/>): their records
+    /// are claimable at once. Only for claimants known dead.
     /// </summary>
-    public async Task<int> ReleaseLeasesAsync(string prefix, string? except, CancellationToken ct = default)
+    public async Task<int> ReleaseLeasesAsync(Queue.Sql.LeaseRelease release, CancellationToken ct = default)
     {
+        var (prefix, except) = release;
         var exceptFilter = except is null ? "" : " AND SUBSTR(claim_token, 1, @exceptLength) <> @except";
         return await ExecuteWriteAsync(
             $"""

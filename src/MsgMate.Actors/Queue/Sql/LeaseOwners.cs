@@ -25,12 +25,20 @@ public static class LeaseOwners
     private static string Hash(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 4));
 
-    /// <summary>
-    /// Whether a lease, by its token, is one that <paramref name="self"/> gives back when it starts: claimed from its
-    /// address by an earlier incarnation. The SQL in <see cref="Delivery.RecordStore.ReleaseLeasesAsync"/> decides the same.
-    /// </summary>
-    public static bool IsEarlierIncarnation(string claimToken, UniqueAddress self) =>
-        claimToken.StartsWith(Node(self.Address), StringComparison.Ordinal) && !claimToken.StartsWith(Of(self), StringComparison.Ordinal);
+}
+
+/// <summary>Which leases a release gives back: those whose claim token starts with <see cref="Prefix"/> and not with <see cref="Except"/>.</summary>
+public sealed record LeaseRelease(string Prefix, string? Except)
+{
+    /// <summary>At a node's start: every earlier incarnation of its address, never its own.</summary>
+    public static LeaseRelease EarlierIncarnationsOf(UniqueAddress self) => new(LeaseOwners.Node(self.Address), LeaseOwners.Of(self));
+
+    /// <summary>A member the cluster removed: that incarnation's leases.</summary>
+    public static LeaseRelease OfMember(UniqueAddress member) => new(LeaseOwners.Of(member), null);
+
+    /// <summary>Whether the release covers this token (as <see cref="Delivery.RecordStore.ReleaseLeasesAsync"/> decides in SQL).</summary>
+    public bool Covers(string claimToken) =>
+        claimToken.StartsWith(Prefix, StringComparison.Ordinal) && (Except is null || !claimToken.StartsWith(Except, StringComparison.Ordinal));
 }
 
 /// <summary>
@@ -47,15 +55,15 @@ public sealed class LeaseReleaser : ReceiveActor
         var self = cluster.SelfUniqueAddress;
         var log = Context.GetLogger();
 
-        void Release(string prefix, string? except, string whose) =>
-            records.ReleaseLeasesAsync(prefix, except)
+        void Release(LeaseRelease release, string whose) =>
+            records.ReleaseLeasesAsync(release)
                 .PipeTo(Self, success: count => new Released(whose, count), failure: ex => new Status.Failure(ex));
 
         Receive<ClusterEvent.MemberRemoved>(removed =>
         {
             if (!removed.Member.UniqueAddress.Equals(self))
             {
-                Release(LeaseOwners.Of(removed.Member.UniqueAddress), null, $"removed member {removed.Member.Address}");
+                Release(LeaseRelease.OfMember(removed.Member.UniqueAddress), $"removed member {removed.Member.Address}");
             }
         });
         Receive<Released>(r =>
@@ -67,7 +75,7 @@ public sealed class LeaseReleaser : ReceiveActor
         });
         Receive<Status.Failure>(f => log.Warning("Releasing SQL-queue leases failed ({0}); they run out on their own", f.Cause.GetType().Name));
 
-        Release(LeaseOwners.Node(self.Address), LeaseOwners.Of(self), "this node's earlier incarnations");
+        Release(LeaseRelease.EarlierIncarnationsOf(self), "this node's earlier incarnations");
         cluster.Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
     }
 
