@@ -148,8 +148,9 @@ public abstract class RestartAndProjectionTests(Db kind)
     /// <summary>Until the stored offset covers every user event in the journal.</summary>
     private static Task WaitForProjectionAsync(SqlDatabase db) => Eventually.AssertAsync(async () =>
     {
+        await using var journal = await db.OpenJournalAsync();
+        var last = await journal.ExecuteScalarAsync<long?>("SELECT MAX(ordering_id) FROM tags WHERE tag = 'user'") ?? 0;
         await using var c = await db.OpenAsync();
-        var last = await c.ExecuteScalarAsync<long?>("SELECT MAX(ordering_id) FROM tags WHERE tag = 'user'") ?? 0;
         var saved = await c.ExecuteScalarAsync<long?>("SELECT offset_value FROM mm_projection_offsets WHERE projection = 'users'") ?? 0;
         return saved >= last;
     }, TimeSpan.FromSeconds(30), "the user projection's offset reaches the last user event");

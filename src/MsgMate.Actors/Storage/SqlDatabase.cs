@@ -17,7 +17,8 @@ public enum SqlProvider
 
 /// <summary>
 /// One configured SQL database: connections, the few dialect differences the read models need, and the
-/// schema (embedded from <c>/sql</c>). Journals and snapshots use the same database through Akka.Persistence.Sql.
+/// schema (embedded from <c>/sql</c>). Journals and snapshots (Akka.Persistence.Sql) use the same server database,
+/// and on SQLite a file of their own beside it (<see cref="JournalConnectionString"/>).
 /// </summary>
 public sealed class SqlDatabase
 {
@@ -30,6 +31,7 @@ public sealed class SqlDatabase
     {
         Provider = Parse(options.Provider);
         ConnectionString = options.ConnectionString;
+        JournalConnectionString = JournalConnectionFor(Provider, options);
         Gate = Provider == SqlProvider.Sqlite ? new WriteGate() : null;
     }
 
@@ -42,6 +44,36 @@ public sealed class SqlDatabase
     private WriteGate? Gate { get; }
 
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// The journal's and snapshot store's database. On SQLite by default a second file: the plugin's writers open
+    /// their own connections, outside <see cref="WriteGate"/>, and sharing one file's write lock with the record
+    /// writers made both sides time out under load.
+    /// </summary>
+    public string JournalConnectionString { get; }
+
+    private bool SeparateJournal => JournalConnectionString != ConnectionString;
+
+    private static string JournalConnectionFor(SqlProvider provider, StorageOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.JournalConnectionString))
+        {
+            return options.JournalConnectionString;
+        }
+        if (provider != SqlProvider.Sqlite)
+        {
+            return options.ConnectionString;
+        }
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString);
+        var file = builder.DataSource;
+        if (builder.Mode == SqliteOpenMode.Memory || file is "" or ":memory:" || file.StartsWith("file:", StringComparison.Ordinal))
+        {
+            return options.ConnectionString;
+        }
+        builder.DataSource = Path.Combine(Path.GetDirectoryName(file) ?? "",
+            Path.GetFileNameWithoutExtension(file) + "-journal" + Path.GetExtension(file));
+        return builder.ToString();
+    }
 
     /// <summary>Provider name understood by Akka.Persistence.Sql (linq2db). The MySQL 8 name fails on MariaDB.</summary>
     public string AkkaProviderName => Provider switch
@@ -132,13 +164,18 @@ public sealed class SqlDatabase
             $"MsgMate:Storage:Provider '{provider}' is not supported (sqlite, postgresql, mysql, mariadb)"),
     };
 
-    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    public Task<DbConnection> OpenAsync(CancellationToken ct = default) => OpenAsync(ConnectionString, ct);
+
+    /// <summary>A connection to the journal's database, for reading it (the plugin writes it).</summary>
+    public Task<DbConnection> OpenJournalAsync(CancellationToken ct = default) => OpenAsync(JournalConnectionString, ct);
+
+    private async Task<DbConnection> OpenAsync(string connectionString, CancellationToken ct)
     {
         DbConnection connection = Provider switch
         {
-            SqlProvider.Sqlite => new SqliteConnection(ConnectionString),
-            SqlProvider.PostgreSql => new NpgsqlConnection(ConnectionString),
-            _ => new MySqlConnection(ConnectionString),
+            SqlProvider.Sqlite => new SqliteConnection(connectionString),
+            SqlProvider.PostgreSql => new NpgsqlConnection(connectionString),
+            _ => new MySqlConnection(connectionString),
         };
         await connection.OpenAsync(ct);
         if (Provider == SqlProvider.Sqlite)
@@ -178,33 +215,99 @@ public sealed class SqlDatabase
         }
     }
 
-    /// <summary>Creates what is missing of the read-model schema. Safe to run on every start, on every node.</summary>
+    /// <summary>Creates what is missing of the schema. Safe to run on every start, on every node.</summary>
     public async Task EnsureSchemaAsync(CancellationToken ct = default)
+    {
+        await using (var journal = await OpenForSchemaAsync(JournalConnectionString, ct))
+        {
+            await RunAsync(journal, SchemaStatements(journal: true), ct);
+            if (SeparateJournal && Provider == SqlProvider.Sqlite)
+            {
+                await MoveJournalOutOfMainFileAsync(journal, ct);
+            }
+        }
+        await using var connection = await OpenForSchemaAsync(ConnectionString, ct);
+        await RunAsync(connection, SchemaStatements(journal: false), ct);
+        foreach (var (table, column, definition) in AddedColumns)
+        {
+            await EnsureColumnAsync(connection, table, column, definition, ct);
+        }
+    }
+
+    private async Task<DbConnection> OpenForSchemaAsync(string connectionString, CancellationToken ct)
     {
         if (Provider == SqlProvider.Sqlite)
         {
-            var file = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
-            var dir = Path.GetDirectoryName(Path.GetFullPath(file));
+            var dir = Path.GetDirectoryName(Path.GetFullPath(new SqliteConnectionStringBuilder(connectionString).DataSource));
             if (dir is not null)
             {
                 Directory.CreateDirectory(dir);
             }
         }
-
-        await using var connection = await OpenAsync(ct);
+        var connection = await OpenAsync(connectionString, ct);
         if (Provider == SqlProvider.Sqlite)
         {
-            // WAL lets readers run beside the single writer (journal, read models); the setting sticks to the file.
+            // WAL lets readers run beside the single writer; the setting sticks to the file.
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
         }
-        foreach (var statement in SchemaStatements())
+        return connection;
+    }
+
+    private static async Task RunAsync(DbConnection connection, IEnumerable<string> statements, CancellationToken ct)
+    {
+        foreach (var statement in statements)
         {
             await connection.ExecuteAsync(new CommandDefinition(statement, cancellationToken: ct));
         }
-        foreach (var (table, column, definition) in AddedColumns)
+    }
+
+    /// <summary>
+    /// A SQLite database made before the journal had a file of its own keeps its events in the main file: they
+    /// move, once, into the journal file (same orderings, so the projections' stored offsets stay valid), and the old
+    /// tables are dropped. A start interrupted between the copy and the drop finds the copy complete and drops.
+    /// </summary>
+    private async Task MoveJournalOutOfMainFileAsync(DbConnection journal, CancellationToken ct)
+    {
+        const string tables = "('journal', 'tags', 'snapshot')";
+        await using var main = await OpenAsync(ConnectionString, ct);
+        var old = await main.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN {tables}");
+        if (old == 0)
         {
-            await EnsureColumnAsync(connection, table, column, definition, ct);
+            return;
         }
+        var oldMax = await main.ExecuteScalarAsync<long?>("SELECT MAX(ordering) FROM journal") ?? 0;
+        var oldSnapshots = await main.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM snapshot");
+        var newMax = await journal.ExecuteScalarAsync<long?>("SELECT MAX(ordering) FROM journal") ?? 0;
+        var newSnapshots = await journal.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM snapshot");
+        if (newMax == 0 && newSnapshots == 0 && (oldMax > 0 || oldSnapshots > 0))
+        {
+            var file = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            await journal.ExecuteAsync("ATTACH DATABASE @file AS old", new { file });
+            try
+            {
+                await using var copy = await journal.BeginTransactionAsync(ct);
+                const string journalColumns = "ordering, created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid";
+                const string tagColumns = "ordering_id, tag, sequence_nr, persistence_id";
+                const string snapshotColumns = "persistence_id, sequence_number, created, snapshot, manifest, serializer_id";
+                await journal.ExecuteAsync($"INSERT INTO journal ({journalColumns}) SELECT {journalColumns} FROM old.journal", transaction: copy);
+                await journal.ExecuteAsync($"INSERT INTO tags ({tagColumns}) SELECT {tagColumns} FROM old.tags", transaction: copy);
+                await journal.ExecuteAsync($"INSERT INTO snapshot ({snapshotColumns}) SELECT {snapshotColumns} FROM old.snapshot", transaction: copy);
+                await copy.CommitAsync(ct);
+            }
+            finally
+            {
+                await journal.ExecuteAsync("DETACH DATABASE old");
+            }
+            newMax = oldMax;
+            newSnapshots = oldSnapshots;
+        }
+        if (newMax < oldMax || newSnapshots < oldSnapshots)
+        {
+            throw new InvalidOperationException(
+                $"Both {ConnectionString} and {JournalConnectionString} hold journal events; expected them in one file only. " +
+                "Set MsgMate:Storage:JournalConnectionString to the file that is current.");
+        }
+        await main.ExecuteAsync("DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS snapshot; DROP TABLE IF EXISTS journal;");
     }
 
     /// <summary>
@@ -252,7 +355,8 @@ public sealed class SqlDatabase
         }
     }
 
-    private IEnumerable<string> SchemaStatements()
+    /// <summary>The journal's statements (the <c>000_</c> files) or the read models' and records' (the others).</summary>
+    private IEnumerable<string> SchemaStatements(bool journal)
     {
         // SQLite and PostgreSQL share one schema (sql/shared) beside their own journal DDL; MySQL has its own
         // dialect throughout. Files run in the order of their names: 000 (journal) before 001, 002, ….
@@ -265,6 +369,7 @@ public sealed class SqlDatabase
         var assembly = typeof(SqlDatabase).Assembly;
         var scripts = assembly.GetManifestResourceNames()
             .Where(n => folders.Any(f => n.StartsWith($"sql/{f}/", StringComparison.Ordinal)))
+            .Where(n => Path.GetFileName(n).StartsWith("000_", StringComparison.Ordinal) == journal)
             .OrderBy(Path.GetFileName, StringComparer.Ordinal);
         foreach (var name in scripts)
         {
