@@ -1,3 +1,4 @@
+using System.Data;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
@@ -50,6 +51,12 @@ public static class DomainWiring
         // EnsureSchemaAsync, before Akka starts): the plugin's auto-initialisation makes VARBINARY(255) payloads
         // on MySQL-family servers and no lookup indexes there.
         var mapping = DatabaseMapping.Default;
+        // On SQLite every transaction Microsoft.Data.Sqlite begins is BEGIN IMMEDIATE (it takes the write lock) except
+        // at ReadUncommitted, which begins deferred. The plugin reads in transactions too (recovery: latest snapshot,
+        // highest sequence number, replay; the query journal): at the default level each read of a waking entity
+        // queued for the write lock behind the event writer, in 150 ms sleeps. Deferred, they read a WAL snapshot
+        // beside it (SQLite's isolation is serializable either way; read_uncommitted only matters with a shared cache).
+        IsolationLevel? reads = db.Provider == SqlProvider.Sqlite ? IsolationLevel.ReadUncommitted : null;
         var journal = new SqlJournalOptions(isDefaultPlugin: true)
         {
             ConnectionString = db.JournalConnectionString,
@@ -57,6 +64,7 @@ public static class DomainWiring
             DatabaseOptions = mapping.JournalOption(),
             TagStorageMode = TagMode.TagTable,
             AutoInitialize = false,
+            ReadIsolationLevel = reads,
             QueryRefreshInterval = TimeSpan.FromMilliseconds(500),
         };
         var snapshots = new SqlSnapshotOptions(isDefaultPlugin: true)
@@ -65,6 +73,7 @@ public static class DomainWiring
             ProviderName = db.AkkaProviderName,
             DatabaseOptions = mapping.SnapshotOption(),
             AutoInitialize = false,
+            ReadIsolationLevel = reads,
         };
         if (db.Provider == SqlProvider.Sqlite)
         {
