@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Hosting;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Storage;
 using MsgMate.Http.Infrastructure;
 using Serilog;
@@ -25,6 +26,10 @@ public static class MsgMateNode
         configure?.Invoke(builder.Configuration);
 
         var options = ReadOptions(builder.Configuration);
+        if (options.Auth.Problem() is { } authProblem)
+        {
+            throw new InvalidOperationException(authProblem);
+        }
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls($"http://0.0.0.0:{options.Port}");
@@ -82,7 +87,7 @@ public static class MsgMateNode
 
         var app = builder.Build();
         WarnUnusedTomlKeys(toml, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Configuration"));
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").Public();
         app.UseMsgMateHttp();
         return app;
     }
@@ -100,12 +105,23 @@ public static class MsgMateNode
     public static MsgMateOptions ReadOptions(IConfiguration configuration) =>
         configuration.GetSection(MsgMateOptions.Section).Get<MsgMateOptions>() ?? new MsgMateOptions();
 
-    private sealed class SchemaInitializer(SqlDatabase db, ILogger<SchemaInitializer> log) : IHostedService
+    private sealed class SchemaInitializer(SqlDatabase db, ApiKeyService keys, AuthOptions auth, ILogger<SchemaInitializer> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
             await db.EnsureSchemaAsync(ct);
             log.LogInformation("Storage: {Provider} read models ready", db.Provider);
+            if (await keys.EnsureAdminKeyAsync(ct) is { } firstKey)
+            {
+                // Straight to the console, once, never into the log pipeline (logs must not hold keys).
+                Console.Out.WriteLine(
+                    $"MsgMate: first start in keys mode. The admin API key (source '{auth.BootstrapSourceId}') is shown this once; store it now:{Environment.NewLine}{firstKey}");
+            }
+            if (!auth.KeysRequired)
+            {
+                log.LogWarning(
+                    "AUTH IS OPEN (MsgMate:Auth:Mode=open): anyone who reaches this port can send, read and change everything. Set MsgMate:Auth:Mode=keys in production");
+            }
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -53,6 +53,9 @@ public sealed class MsgMateOptions
 
     public EmailOptions Email { get; set; } = new();
 
+    /// <summary>API keys, modes and legacy sources, <c>MsgMate:Auth</c>.</summary>
+    public Security.AuthOptions Auth { get; set; } = new();
+
     public Channels.Webhook.WebhookOptions Webhook { get; set; } = new();
 
     /// <summary>SMS providers (Aliyun accounts), <c>MsgMate:Sms</c>.</summary>

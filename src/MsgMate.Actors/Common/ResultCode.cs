@@ -27,6 +27,18 @@ public enum ResultCode
     /// <summary>Not a Go code: no schedule with that id.</summary>
     ScheduleNotFound = 8051,
 
+    /// <summary>Not a Go code: no API key (or quota) with that id.</summary>
+    KeyNotFound = 8052,
+
+    /// <summary>Not a Go code: no key, an unknown, revoked or expired key, or a legacy source from a refused network (401).</summary>
+    Unauthenticated = 8060,
+
+    /// <summary>Not a Go code: the caller is known but lacks the route's scope, or names another source (403).</summary>
+    Forbidden = 8061,
+
+    /// <summary>Not a Go code: a quota or a per-recipient cap is used up (429 with Retry-After); nothing was stored.</summary>
+    QuotaExceeded = 8062,
+
     UserExists = 9001,
     UserNotFound = 9002,
     UpdateFailed = 9003,

@@ -15,6 +15,18 @@ public static class MessageStatus
     public static bool IsFinal(int status) => status is Sent or Failed or Cancelled;
 
     public static bool IsKnown(int status) => status is >= Pending and <= Scheduled;
+
+    /// <summary>The status's name on the wire (statistics, errors).</summary>
+    public static string Name(int status) => status switch
+    {
+        Pending => "pending",
+        Sent => "sent",
+        Failed => "failed",
+        Retrying => "retrying",
+        Cancelled => "cancelled",
+        Scheduled => "scheduled",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 }
 
 /// <summary>Priority as on the wire: 1 low, 2 medium (the default), 3 high.</summary>

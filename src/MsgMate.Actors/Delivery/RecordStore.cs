@@ -214,12 +214,13 @@ public sealed class RecordStore(SqlDatabase db)
     }
 
     /// <summary>Re-drives failed messages (one, or a whole batch): pending again, a fresh round of attempts.</summary>
-    public async Task<int> ResendAsync(string? msgId, string? batchId, long now, CancellationToken ct = default)
+    /// <param name="sourceOnly">Only records of this source (a key's own); null: any source.</param>
+    public async Task<int> ResendAsync(string? msgId, string? batchId, long now, string? sourceOnly = null, CancellationToken ct = default)
     {
         await using var w = await db.BeginWriteAsync(ct: ct);
         var (c, tx) = (w.Connection, w.Transaction);
-        var filter = msgId is not null ? "msg_id = @msgId" : "batch_id = @batchId";
-        var args = new { msgId, batchId, now };
+        var filter = (msgId is not null ? "msg_id = @msgId" : "batch_id = @batchId") + (sourceOnly is null ? "" : " AND source_id = @sourceOnly");
+        var args = new { msgId, batchId, now, sourceOnly };
         // Attempt numbers keep counting (the history is kept); the retry budget starts again from here.
         var count = await c.ExecuteAsync(new CommandDefinition(
             $"UPDATE mm_msg_records SET status = 1, retry_count = 0, not_before = @now, queued = 0, lease_until = 0, claim_token = '', modify_time = @now WHERE {filter} AND status = 3",
@@ -350,7 +351,8 @@ public sealed class RecordStore(SqlDatabase db)
     }
 
     /// <summary>Counts by time bucket (hour or day in the given zone offset), status, channel and priority.</summary>
-    public async Task<IReadOnlyList<StatisticsRow>> StatisticsAsync(long from, long until, bool byDay, TimeSpan zoneOffset, CancellationToken ct = default)
+    public async Task<IReadOnlyList<StatisticsRow>> StatisticsAsync(
+        long from, long until, bool byDay, TimeSpan zoneOffset, string? sourceOnly = null, CancellationToken ct = default)
     {
         var size = byDay ? 86_400_000L : 3_600_000L;
         var offset = (long)zoneOffset.TotalMilliseconds;
@@ -359,9 +361,9 @@ public sealed class RecordStore(SqlDatabase db)
         var rows = await c.QueryAsync<(long Bucket, int Status, int Channel, int Priority, long Count)>(new CommandDefinition(
             $"""
              SELECT {bucket} AS bucket, status, channel, priority, COUNT(*) AS cnt FROM mm_msg_records
-             WHERE create_time >= @from AND create_time < @until
+             WHERE create_time >= @from AND create_time < @until{(sourceOnly is null ? "" : " AND source_id = @sourceOnly")}
              GROUP BY {bucket}, status, channel, priority ORDER BY bucket, status, channel, priority
-             """, new { from, until, size, offset }, cancellationToken: ct));
+             """, new { from, until, size, offset, sourceOnly }, cancellationToken: ct));
         return rows.Select(r => new StatisticsRow(r.Bucket, r.Status, r.Channel, r.Priority, r.Count)).ToList();
     }
 

@@ -35,6 +35,7 @@ public static class DeliveryWiring
         services.AddSingleton(options.Delivery);
         services.AddSingleton<RecordStore>();
         services.AddSingleton<IntakeService>();
+        services.AddSingleton<MessageService>();
         services.AddSingleton<Deliverer>();
         if (options.Queue.SqlQueue)
         {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Projections;
 using MsgMate.Actors.Schedules;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Serialization;
 using MsgMate.Actors.Storage;
 using MsgMate.Actors.Templates;
@@ -40,6 +41,10 @@ public static class DomainWiring
         services.AddSingleton<TemplateService>();
         services.AddSingleton<ScheduleReadModel>();
         services.AddSingleton<ScheduleService>();
+        services.AddSingleton(options.Auth);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddSingleton<AuditLog>();
         return services;
     }
 

@@ -56,9 +56,12 @@ public static class Api
     {
         ResultCode.Ok => StatusCodes.Status200OK,
         ResultCode.InvalidArgument or ResultCode.BadJson => StatusCodes.Status400BadRequest,
-        ResultCode.UserNotFound or ResultCode.TemplateNotFound or ResultCode.MessageNotFound or ResultCode.ScheduleNotFound => StatusCodes.Status404NotFound,
+        ResultCode.UserNotFound or ResultCode.TemplateNotFound or ResultCode.MessageNotFound or ResultCode.ScheduleNotFound
+            or ResultCode.KeyNotFound => StatusCodes.Status404NotFound,
+        ResultCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ResultCode.Forbidden => StatusCodes.Status403Forbidden,
         ResultCode.UserExists or ResultCode.Conflict or ResultCode.TemplateNotUsable => StatusCodes.Status409Conflict,
-        ResultCode.RateLimited => StatusCodes.Status429TooManyRequests,
+        ResultCode.RateLimited or ResultCode.QuotaExceeded => StatusCodes.Status429TooManyRequests,
         ResultCode.StoreFailed or ResultCode.SendFailed => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };

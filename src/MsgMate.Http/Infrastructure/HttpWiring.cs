@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Common;
+using MsgMate.Http.Admin;
 using MsgMate.Http.Messages;
 using MsgMate.Http.Schedules;
 using MsgMate.Http.Templates;
@@ -21,6 +22,7 @@ public static class HttpWiring
     {
         services.AddOpenApi();
         services.AddMsgMateOpenApi();
+        services.AddMsgMateAccessOpenApi();
         return services;
     }
 
@@ -28,12 +30,14 @@ public static class HttpWiring
     {
         app.UseMsgMateRequestLimits(app.Services.GetRequiredService<MsgMateOptions>());
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
-        app.MapOpenApi();
+        app.UseMsgMateAccess();
+        app.MapOpenApi().Public();
         app.MapScalarApiReference();
         app.MapUserApi();
         app.MapTemplateApi();
         app.MapMessageApi();
         app.MapScheduleApi();
+        app.MapAdminApi();
         // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
         app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;

@@ -98,7 +98,7 @@ public static class RequestReader
                 var value = document.RootElement.Deserialize<T>(Api.RequestJson);
                 return value is null
                     ? new(null, Api.Error(ResultCode.BadJson, "request body must be a JSON object"))
-                    : new(value, null);
+                    : new(AuditTrail.Remember(request.HttpContext, value), null);
             }
             catch (JsonException ex)
             {

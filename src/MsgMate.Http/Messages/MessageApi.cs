@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Templates;
 using MsgMate.Actors.Users;
 using MsgMate.Http.Infrastructure;
@@ -41,7 +42,7 @@ public static class MessageApi
     public static IEndpointRouteBuilder MapMessageApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/msg").WithTags("Messages");
-        group.MapPost("/send_msg", SendAsync)
+        group.MapPost("/send_msg", SendAsync).RequireScope(Scope.Send)
             .AcceptsBody<SendMsgRequest>([
                 .. SendFieldDocs("templateID", "templateData"),
                 Field.Int("sendTimestamp", "When to send: Unix seconds or milliseconds; absent, 0 or past: now", min: 0, wide: true)])
@@ -51,11 +52,11 @@ public static class MessageApi
             .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key")
             .WithDescription("Give at least one recipient (`to`, `user_ids` or `tags`) and exactly one of `templateID` and `content`; " +
                 "inline content needs `channels`. A placeholder without a value in `templateData` is an error (8020).");
-        group.MapGet("/get_msg_record", GetRecordAsync).Produces<GetMsgRecordResponse>()
+        group.MapGet("/get_msg_record", GetRecordAsync).RequireScope(Scope.Read).Produces<GetMsgRecordResponse>()
             .WithQueryParameters(Field.Text("msgID", "The message's id, as send_msg answered it", maxLength: 64, required: true))
             .WithErrors(ResultCode.MessageNotFound)
             .WithSummary("A message record with its status, attempts and last error");
-        group.MapGet("/list_msg_records", ListRecordsAsync).Produces<RecordListResponse>()
+        group.MapGet("/list_msg_records", ListRecordsAsync).RequireScope(Scope.Read).Produces<RecordListResponse>()
             .WithQueryParameters(
                 Field.Page, Field.PageSize,
                 Field.Text("msg_id", "Only this message"),
@@ -70,11 +71,11 @@ public static class MessageApi
                 Field.Time("start_time", "Created at or after"),
                 Field.Time("end_time", "Created at or before"))
             .WithSummary("Records, newest first; filters msg_id, to, status, channel, priority, batch_id, source_id, schedule_id, start_time, end_time");
-        group.MapPost("/cancel", CancelAsync)
+        group.MapPost("/cancel", CancelAsync).Audited("msg.cancel", "msgID").RequireScope(Scope.Send)
             .AcceptsBody<MsgIdRequest>(MsgIdBodyField).Produces<Envelope>()
             .WithErrors(ResultCode.MessageNotFound, ResultCode.Conflict)
             .WithSummary("Cancel a message not delivered yet (e.g. a future sendTimestamp)");
-        group.MapPost("/resend", ResendAsync)
+        group.MapPost("/resend", ResendAsync).Audited("msg.resend", "msgID", "batchID").RequireScope(Scope.Send)
             .AcceptsBody<ResendRequest>(
                 MsgIdBodyField with { Required = false, MinLength = null, Description = "One failed message (or give batchID)" },
                 Field.Text("batchID", "Every failed message of a send (or give msgID)"))
@@ -82,7 +83,7 @@ public static class MessageApi
             .WithErrors(ResultCode.MessageNotFound, ResultCode.Conflict)
             .WithSummary("Re-drive failed messages: one (msgID) or a whole batch (batchID)")
             .WithDescription("Give exactly one of `msgID` and `batchID`. 8049/409 when nothing there has failed.");
-        group.MapGet("/statistics", StatisticsAsync).Produces<StatisticsResponse>()
+        group.MapGet("/statistics", StatisticsAsync).RequireScope(Scope.Read).Produces<StatisticsResponse>()
             .WithQueryParameters(
                 Field.Time("start_time", "From (default: a day before end_time); at most 366 days before end_time"),
                 Field.Time("end_time", "Until (default: now)"),
@@ -100,7 +101,7 @@ public static class MessageApi
         }
         var (to, toError) = SendFields.ParseTo(req.To);
         var (data, dataError) = SendFields.ParseTemplateData(req.TemplateData);
-        var sourceId = http.Headers["Source-Id"].ToString();
+        var sourceId = http.Caller().SourceId;
         var idempotencyKey = http.Headers["Idempotency-Key"].ToString();
         var invalid = toError ?? dataError
             ?? (sourceId.Length > 64 ? "Source-Id must be at most 64 characters" : null)
@@ -130,14 +131,14 @@ public static class MessageApi
             : Api.Error(answer.Code, answer.Message);
     }
 
-    private static async Task<IResult> GetRecordAsync(HttpRequest http, RecordStore records, MsgMateOptions options, CancellationToken ct)
+    private static async Task<IResult> GetRecordAsync(HttpRequest http, MessageService messages, RecordStore records, MsgMateOptions options, CancellationToken ct)
     {
         var msgId = RequestReader.Query(http, "msgID");
         if (msgId is null || msgId.Length > 64)
         {
             return Api.Invalid("msgID is required (at most 64 characters)");
         }
-        var record = await records.GetAsync(msgId, ct);
+        var record = await messages.GetAsync(msgId, http.Caller().OwnSourceOnly, ct);
         if (record is null)
         {
             return Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(msgId)} not found");
@@ -163,7 +164,11 @@ public static class MessageApi
         var (priority, priorityError) = RequestReader.QueryOptionalInt(http, "priority");
         var (from, fromError) = QueryTime(http, "start_time", options.Zone);
         var (until, untilError) = QueryTime(http, "end_time", options.Zone);
+        var own = http.Caller().OwnSourceOnly;
+        var source = RequestReader.Query(http, "source_id");
         var error = pagingError ?? statusError ?? channelError ?? priorityError ?? fromError ?? untilError
+            ?? (own is null || source is null || source == own ? null
+                : Api.Error(ResultCode.Forbidden, $"this key reads the records of source {InputText.Quote(own)} only"))
             ?? (status is null || MessageStatus.IsKnown(status.Value) ? null : Api.Invalid("status must be 1 pending, 2 sent, 3 failed, 4 retrying, 5 cancelled or 6 scheduled"))
             ?? (channel is null || KnownChannels.IsKnown(channel.Value) ? null : Api.Invalid($"channel must be one of {KnownChannels.Range}"))
             ?? (priority is null or >= 1 and <= 3 ? null : Api.Invalid("priority must be 1, 2 or 3"));
@@ -173,13 +178,13 @@ public static class MessageApi
         }
         var page = await records.ListAsync(new RecordQuery(
             paging, RequestReader.Query(http, "msg_id"), RequestReader.Query(http, "to"), status, channel, priority,
-            RequestReader.Query(http, "batch_id"), RequestReader.Query(http, "source_id"), RequestReader.Query(http, "schedule_id"),
+            RequestReader.Query(http, "batch_id"), own ?? source, RequestReader.Query(http, "schedule_id"),
             from, until), ct);
         return Api.Ok(new RecordListResponse(
             page.Items.Select(r => RecordItemDto.From(r, options.Zone)).ToList(), page.Total, paging.Page, paging.PageSize));
     }
 
-    private static async Task<IResult> CancelAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(HttpRequest http, MessageService messages, MsgMateOptions options, CancellationToken ct)
     {
         var (req, error) = await RequestReader.ReadBodyAsync<MsgIdRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
@@ -190,18 +195,11 @@ public static class MessageApi
         {
             return Api.Invalid("msgID is required");
         }
-        if (await records.CancelAsync(req.MsgId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct))
-        {
-            return Api.Ok();
-        }
-        var record = await records.GetAsync(req.MsgId, ct);
-        return record is null
-            ? Api.Error(ResultCode.MessageNotFound, $"message {InputText.Quote(req.MsgId)} not found")
-            : Api.Error(ResultCode.Conflict, $"message {InputText.Quote(req.MsgId)} cannot be cancelled: it is already {StatusName(record.Status)}");
+        var problem = await messages.CancelAsync(req.MsgId, http.Caller().OwnSourceOnly, ct);
+        return problem is null ? Api.Ok() : Api.Error(problem.Code, problem.Message);
     }
 
-    private static async Task<IResult> ResendAsync(
-        HttpRequest http, RecordStore records, IDeliverySignal signal, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> ResendAsync(HttpRequest http, MessageService messages, MsgMateOptions options, CancellationToken ct)
     {
         var (req, error) = await RequestReader.ReadBodyAsync<ResendRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
@@ -214,18 +212,8 @@ public static class MessageApi
         {
             return Api.Invalid("give either msgID or batchID");
         }
-        var count = await records.ResendAsync(msgId, batchId, clock.GetUtcNow().ToUnixTimeMilliseconds(), ct);
-        if (count == 0)
-        {
-            var known = msgId is not null
-                ? await records.GetAsync(msgId, ct) is not null
-                : (await records.ListAsync(new RecordQuery(new(1, 1), BatchId: batchId), ct)).Total > 0;
-            return known
-                ? Api.Error(ResultCode.Conflict, "nothing to resend: only failed messages can be re-driven")
-                : Api.Error(ResultCode.MessageNotFound, $"{(msgId is not null ? "message" : "batch")} {InputText.Quote(msgId ?? batchId)} not found");
-        }
-        signal.RecordsStored(0);
-        return Api.Ok(new CountResponse(count));
+        var (count, problem) = await messages.ResendAsync(msgId, batchId, http.Caller().OwnSourceOnly, ct);
+        return problem is null ? Api.Ok(new CountResponse(count)) : Api.Error(problem.Code, problem.Message);
     }
 
     private static async Task<IResult> StatisticsAsync(HttpRequest http, RecordStore records, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
@@ -245,9 +233,9 @@ public static class MessageApi
             return Api.Invalid("start_time must be before end_time, at most 366 days apart");
         }
         var offset = options.Zone.GetUtcOffset(DateTimeOffset.FromUnixTimeMilliseconds(end));
-        var rows = await records.StatisticsAsync(start, end + 1, granularity == "day", offset, ct);
+        var rows = await records.StatisticsAsync(start, end + 1, granularity == "day", offset, http.Caller().OwnSourceOnly, ct);
         var buckets = rows.Select(r => new StatisticsBucketDto(RecordItemDto.Time(r.Bucket, options.Zone), r.Status, r.Channel, r.Priority, r.Count)).ToList();
-        var byStatus = rows.GroupBy(r => StatusName(r.Status)).ToDictionary(g => g.Key, g => g.Sum(r => r.Count));
+        var byStatus = rows.GroupBy(r => MessageStatus.Name(r.Status)).ToDictionary(g => g.Key, g => g.Sum(r => r.Count));
         return Api.Ok(new StatisticsResponse(granularity, buckets, byStatus, rows.Sum(r => r.Count)));
     }
 
@@ -262,15 +250,4 @@ public static class MessageApi
             ? (instant.ToUnixTimeMilliseconds(), null)
             : (null, Api.Invalid($"{name} must be \"YYYY-MM-DD HH:mm:ss\" or ISO 8601 with an offset"));
     }
-
-    private static string StatusName(int status) => status switch
-    {
-        MessageStatus.Pending => "pending",
-        MessageStatus.Sent => "sent",
-        MessageStatus.Failed => "failed",
-        MessageStatus.Retrying => "retrying",
-        MessageStatus.Cancelled => "cancelled",
-        MessageStatus.Scheduled => "scheduled",
-        _ => status.ToString(),
-    };
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 using MsgMate.Actors.Schedules;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Storage;
 using MsgMate.Actors.Templates;
 using MsgMate.Http.Infrastructure;
@@ -33,8 +34,8 @@ public static class ScheduleApi
 
     public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/scheduled").WithTags("Schedules");
-        group.MapPost("/create", CreateAsync)
+        var group = app.MapGroup("/scheduled").WithTags("Schedules").RequireScope(Scope.Schedules);
+        group.MapPost("/create", CreateAsync).Audited("schedule.create", "schedule_id")
             .AcceptsBody<CreateScheduleRequest>([
                 .. MessageApi.SendFieldDocs("template_id", "template_data"),
                 Field.Time("scheduled_time", "When to send; for cron the earliest start, for interval_seconds the first firing"),
@@ -54,21 +55,23 @@ public static class ScheduleApi
                 Field.IntChoice("status", "1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused",
                     [ScheduleStatus.Pending, ScheduleStatus.Sent, ScheduleStatus.Cancelled, ScheduleStatus.Failed, ScheduleStatus.Paused]))
             .WithSummary("Schedules, newest first; status 1 pending, 2 sent, 3 cancelled, 4 failed, 5 paused");
-        group.MapPost("/cancel", CancelAsync)
+        group.MapPost("/cancel", CancelAsync).Audited("schedule.cancel", "schedule_id")
             .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
             .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
             .WithSummary("Cancel a pending schedule");
         group.MapPost("/pause", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
                 ByIdAsync(http, schedules, options, id => new ScheduleCommands.Pause(id), ct))
+            .Audited("schedule.pause", "schedule_id")
             .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
             .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
             .WithSummary("Pause a pending schedule");
         group.MapPost("/resume", (HttpRequest http, ScheduleService schedules, MsgMateOptions options, CancellationToken ct) =>
                 ByIdAsync(http, schedules, options, id => new ScheduleCommands.Resume(id), ct))
+            .Audited("schedule.resume", "schedule_id")
             .AcceptsBody<ScheduleIdRequest>(ScheduleIdField).Produces<Envelope>()
             .WithErrors(ResultCode.ScheduleNotFound, ResultCode.Conflict)
             .WithSummary("Resume a paused schedule");
-        group.MapPost("/update", UpdateAsync)
+        group.MapPost("/update", UpdateAsync).Audited("schedule.update", "schedule_id")
             .AcceptsBody<UpdateScheduleRequest>([
                 ScheduleIdField with { MaxLength = null },
                 Field.Time("scheduled_time", "The new time (reschedule)"),
@@ -103,7 +106,7 @@ public static class ScheduleApi
             return Api.Invalid(invalid);
         }
         var spec = new ScheduleSpec(
-            http.Headers["Source-Id"].ToString(), to,
+            http.Caller().SourceId, to,
             [.. (req.UserIds ?? []).Select(u => u?.Trim() ?? "")], [.. (req.Tags ?? []).Select(t => t?.Trim() ?? "")],
             [.. req.Channels ?? []], req.Subject ?? "", req.Priority is null or 0 ? MessagePriority.Medium : req.Priority.Value,
             string.IsNullOrWhiteSpace(req.TemplateId) ? null : req.TemplateId.Trim(), string.IsNullOrEmpty(req.Content) ? null : req.Content,

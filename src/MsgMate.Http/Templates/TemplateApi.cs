@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Templates;
 using MsgMate.Http.Infrastructure;
 
@@ -31,8 +32,8 @@ public static class TemplateApi
 
     public static IEndpointRouteBuilder MapTemplateApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/msg").WithTags("Templates");
-        group.MapPost("/create_template", CreateAsync)
+        var group = app.MapGroup("/msg").WithTags("Templates").RequireScope(Scope.Templates);
+        group.MapPost("/create_template", CreateAsync).Audited("template.create", "templateID")
             .AcceptsBody<CreateTemplateRequest>(DraftFields(create: true)).Produces<CreateTemplateResponse>()
             .WithErrors(ResultCode.Conflict)
             .WithSummary("Create a template (sourceID, name, channel, content required); usable at once");
@@ -46,11 +47,11 @@ public static class TemplateApi
                 Field.Text("source_id", "Only templates of this source"),
                 Field.IntChoice("channel", $"Only templates of this channel: {KnownChannels.Range}; 0 or absent: all", [0, .. Field.ChannelValues]))
             .WithSummary("List templates, newest first; filters source_id, channel");
-        group.MapPost("/update_template", UpdateAsync)
+        group.MapPost("/update_template", UpdateAsync).Audited("template.update", "templateID")
             .AcceptsBody<UpdateTemplateRequest>([TemplateIdField, .. DraftFields(create: false)]).Produces<Envelope>()
             .WithErrors(ResultCode.TemplateNotFound)
             .WithSummary("Update a template; absent or empty fields are kept");
-        group.MapPost("/del_template", DeleteAsync)
+        group.MapPost("/del_template", DeleteAsync).Audited("template.delete", "templateID")
             .AcceptsBody<TemplateIdRequest>(TemplateIdField).Produces<Envelope>()
             .WithErrors(ResultCode.TemplateNotFound)
             .WithSummary("Delete a template");

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Storage;
+using MsgMate.Actors.Security;
 using MsgMate.Actors.Users;
 using MsgMate.Http.Infrastructure;
 
@@ -32,8 +33,8 @@ public static class UserApi
 
     public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/user").WithTags("Users");
-        group.MapPost("/create", CreateAsync)
+        var group = app.MapGroup("/user").WithTags("Users").RequireScope(Scope.Users);
+        group.MapPost("/create", CreateAsync).Audited("user.create", "user_id")
             .AcceptsBody<CreateUserRequest>([
                 UserIdField,
                 Field.Text("name", "Name (trimmed)", maxLength: UserValidation.MaxNameLength, required: true),
@@ -45,7 +46,7 @@ public static class UserApi
             .WithQueryParameters(UserIdField)
             .WithErrors(ResultCode.UserNotFound)
             .WithSummary("Get a user, enabled or disabled (9002/404 if unknown)");
-        group.MapPost("/update", UpdateAsync)
+        group.MapPost("/update", UpdateAsync).Audited("user.update", "user_id")
             .AcceptsBody<UpdateUserRequest>([
                 UserIdField,
                 Field.Text("name", "Name (trimmed); empty or absent keeps it", maxLength: UserValidation.MaxNameLength),
@@ -65,10 +66,10 @@ public static class UserApi
                 Field.Text("tag", "Only users carrying this tag"),
                 StatusField with { Description = "Only enabled (1) or disabled (0) users" })
             .WithSummary("List users, newest first; filters user_id, keyword, tag, status");
-        group.MapPost("/delete", DeleteAsync)
+        group.MapPost("/delete", DeleteAsync).Audited("user.delete", "user_id")
             .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Disable a user (status 0), as the Go server's delete");
-        group.MapPost("/enable", EnableAsync)
+        group.MapPost("/enable", EnableAsync).Audited("user.enable", "user_id")
             .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Re-enable a disabled user (status 1)");
         group.MapPost("/find_by_tags", FindByTagsAsync)

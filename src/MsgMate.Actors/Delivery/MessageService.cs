@@ -1,0 +1,55 @@
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Actors.Delivery;
+
+/// <summary>
+/// The use cases on stored messages: read one, cancel, re-drive. <c>sourceOnly</c> is the caller's own source when
+/// it may only touch those (a key without the admin scope); a message of another source is "not found" to it, so
+/// that ids of other systems' messages are not confirmed.
+/// </summary>
+public sealed class MessageService(RecordStore records, IDeliverySignal signal, TimeProvider clock)
+{
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<MessageRecord?> GetAsync(string msgId, string? sourceOnly, CancellationToken ct = default)
+    {
+        var record = await records.GetAsync(msgId, ct);
+        return record is null || (sourceOnly is not null && record.SourceId != sourceOnly) ? null : record;
+    }
+
+    /// <summary>Cancels a message not yet final; the rejection says why not.</summary>
+    public async Task<Rejection?> CancelAsync(string msgId, string? sourceOnly, CancellationToken ct = default)
+    {
+        if (await GetAsync(msgId, sourceOnly, ct) is null)
+        {
+            return NotFound("message", msgId);
+        }
+        if (await records.CancelAsync(msgId, Now, ct))
+        {
+            return null;
+        }
+        var record = await records.GetAsync(msgId, ct);
+        return new Rejection(ResultCode.Conflict,
+            $"message {InputText.Quote(msgId)} cannot be cancelled: it is already {MessageStatus.Name(record?.Status ?? MessageStatus.Cancelled)}");
+    }
+
+    /// <summary>Re-drives failed messages (one, or a batch): how many, or why none.</summary>
+    public async Task<(int Count, Rejection? Problem)> ResendAsync(string? msgId, string? batchId, string? sourceOnly, CancellationToken ct = default)
+    {
+        var count = await records.ResendAsync(msgId, batchId, Now, sourceOnly, ct);
+        if (count > 0)
+        {
+            signal.RecordsStored(0);
+            return (count, null);
+        }
+        var known = msgId is not null
+            ? await GetAsync(msgId, sourceOnly, ct) is not null
+            : (await records.ListAsync(new RecordQuery(new(1, 1), BatchId: batchId, SourceId: sourceOnly), ct)).Total > 0;
+        return known
+            ? (0, new Rejection(ResultCode.Conflict, "nothing to resend: only failed messages can be re-driven"))
+            : (0, NotFound(msgId is not null ? "message" : "batch", msgId ?? batchId!));
+    }
+
+    private static Rejection NotFound(string what, string id) => new(ResultCode.MessageNotFound, $"{what} {InputText.Quote(id)} not found");
+}
