@@ -42,7 +42,7 @@ public static class MsgMateNode
         builder.Services.AddMsgMateDomain(options);
         builder.Services.AddMsgMateDelivery(options);
         builder.Services.AddMsgMateHttp();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddMsgMateReadiness();
         // Before Akka: the read-model schema exists before any projection or request touches it.
         builder.Services.AddHostedService<SchemaInitializer>();
         builder.Services.AddAkka(options.Cluster.SystemName, (akka, services) =>
@@ -87,7 +87,8 @@ public static class MsgMateNode
 
         var app = builder.Build();
         WarnUnusedTomlKeys(toml, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Configuration"));
-        app.MapHealthChecks("/healthz").Public();
+        app.MapHealthChecks("/healthz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).Public();
+        app.MapMsgMateReadiness().Public();
         app.UseMsgMateHttp();
         return app;
     }

@@ -22,7 +22,9 @@ public sealed class NodeHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<NodeHost> StartAsync(string provider, string connectionString, IDictionary<string, string?>? extra = null)
+    /// <param name="apiKey">For a node in keys mode: the client sends this key (and no Source-Id) on every request.</param>
+    public static async Task<NodeHost> StartAsync(
+        string provider, string connectionString, IDictionary<string, string?>? extra = null, string? apiKey = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -42,7 +44,14 @@ public sealed class NodeHost : IAsyncDisposable
         var app = MsgMateNode.Build([], config => config.AddInMemoryCollection(settings));
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Add("Source-Id", "integration-tests");
+        if (apiKey is null)
+        {
+            client.DefaultRequestHeaders.Add("Source-Id", "integration-tests");
+        }
+        else
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
         var node = new NodeHost(app, client);
         await WaitForEntitiesAsync(node.GetAsync);
         return node;

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Dapper;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MsgMate.Actors.Security;
+using MsgMate.Actors.Storage;
+
+namespace MsgMate.Node;
+
+/// <summary>
+/// <c>/readyz</c>: whether this node should get traffic — its cluster member is Up, the record store and the journal
+/// answer. Open auth does not make a node unready, but is reported (Degraded) so that nobody misses it.
+/// <c>/healthz</c> stays "the process is alive".
+/// </summary>
+public static class Readiness
+{
+    private const string Tag = "ready";
+
+    public static IHealthChecksBuilder AddMsgMateReadiness(this IHealthChecksBuilder checks) => checks
+        .AddCheck<ClusterMemberCheck>("cluster", tags: [Tag])
+        .AddCheck<StoreCheck>("store", tags: [Tag])
+        .AddCheck<AuthModeCheck>("auth", tags: [Tag]);
+
+    public static IEndpointConventionBuilder MapMsgMateReadiness(this IEndpointRouteBuilder app) =>
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(Tag),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+            ResponseWriter = (ctx, report) =>
+            {
+                ctx.Response.ContentType = "application/json";
+                return ctx.Response.WriteAsync(JsonSerializer.Serialize(new
+                {
+                    status = report.Status.ToString().ToLowerInvariant(),
+                    checks = report.Entries.ToDictionary(
+                        e => e.Key,
+                        e => new { status = e.Value.Status.ToString().ToLowerInvariant(), detail = e.Value.Description ?? "" }),
+                }));
+            },
+        });
+
+    private sealed class ClusterMemberCheck(ActorSystem system) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            var self = Cluster.Get(system).SelfMember;
+            return Task.FromResult(self.Status == MemberStatus.Up
+                ? HealthCheckResult.Healthy($"member {self.Address} is Up")
+                : HealthCheckResult.Unhealthy($"member {self.Address} is {self.Status}"));
+        }
+    }
+
+    private sealed class StoreCheck(SqlDatabase db) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            try
+            {
+                await using (var records = await db.OpenAsync(ct))
+                {
+                    await records.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: ct));
+                }
+                await using var journal = await db.OpenJournalAsync(ct);
+                await journal.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: ct));
+                return HealthCheckResult.Healthy($"{db.Provider}: record store and journal answer");
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy($"{db.Provider}: {ex.GetType().Name}");
+            }
+        }
+    }
+
+    private sealed class AuthModeCheck(AuthOptions auth) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            Task.FromResult(auth.KeysRequired
+                ? HealthCheckResult.Healthy("keys: every route needs an API key or a legacy source")
+                : HealthCheckResult.Degraded("OPEN: anyone who reaches this node can send, read and change everything (MsgMate:Auth:Mode=open)"));
+    }
+}
