@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine with the .NET SDK: installs what the tests need from
-# Debian packages (PostgreSQL, MariaDB, Node.js) and npm (the OpenAPI validator), starts the databases on
+# Debian packages (PostgreSQL, MariaDB, Redis, Node.js) and npm (the OpenAPI validator), starts the databases on
 # 127.0.0.1 under a throw-away directory, runs every test project, and stops the servers again. `.ci/run` calls exactly this.
 #
 #   scripts/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~UserApi]
@@ -20,6 +20,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v /usr/lib/postgresql/15/bin/initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+# Redis: the quota tests start private redis-server processes on loopback (and stop them mid-run).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # Node.js and npm run the independent OpenAPI validator (tests/openapi-validate).
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

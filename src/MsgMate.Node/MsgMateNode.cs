@@ -26,9 +26,9 @@ public static class MsgMateNode
         configure?.Invoke(builder.Configuration);
 
         var options = ReadOptions(builder.Configuration);
-        if (options.Auth.Problem() is { } authProblem)
+        if ((options.Auth.Problem() ?? Actors.Quotas.QuotaService.ConfigurationProblem(options.Quotas)) is { } settingsProblem)
         {
-            throw new InvalidOperationException(authProblem);
+            throw new InvalidOperationException(settingsProblem);
         }
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {

@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MsgMate.Actors.Quotas;
 using MsgMate.Actors.Security;
 using MsgMate.Actors.Storage;
 
@@ -21,7 +22,8 @@ public static class Readiness
     public static IHealthChecksBuilder AddMsgMateReadiness(this IHealthChecksBuilder checks) => checks
         .AddCheck<ClusterMemberCheck>("cluster", tags: [Tag])
         .AddCheck<StoreCheck>("store", tags: [Tag])
-        .AddCheck<AuthModeCheck>("auth", tags: [Tag]);
+        .AddCheck<AuthModeCheck>("auth", tags: [Tag])
+        .AddCheck<QuotaCounterCheck>("quotas", tags: [Tag]);
 
     public static IEndpointConventionBuilder MapMsgMateReadiness(this IEndpointRouteBuilder app) =>
         app.MapHealthChecks("/readyz", new HealthCheckOptions
@@ -76,6 +78,15 @@ public static class Readiness
                 return HealthCheckResult.Unhealthy($"{db.Provider}: {ex.GetType().Name}");
             }
         }
+    }
+
+    /// <summary>Degraded, not unready, when Redis is down: reads and deliveries go on; sends that meet a quota answer 503.</summary>
+    private sealed class QuotaCounterCheck(IQuotaCounter counter) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            await counter.ReachableAsync(ct)
+                ? HealthCheckResult.Healthy($"quota counter: {counter.Name}")
+                : HealthCheckResult.Degraded($"quota counter {counter.Name} unreachable: sends that meet a quota are refused (503) until it is back");
     }
 
     private sealed class AuthModeCheck(AuthOptions auth) : IHealthCheck

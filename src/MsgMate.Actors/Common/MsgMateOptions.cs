@@ -56,6 +56,12 @@ public sealed class MsgMateOptions
     /// <summary>API keys, modes and legacy sources, <c>MsgMate:Auth</c>.</summary>
     public Security.AuthOptions Auth { get; set; } = new();
 
+    /// <summary>Quotas and rate limits, <c>MsgMate:Quotas</c>.</summary>
+    public Quotas.QuotaOptions Quotas { get; set; } = new();
+
+    /// <summary>Redis for cluster-wide quotas, <c>MsgMate:Redis</c>; without it the limits hold per node.</summary>
+    public Quotas.RedisOptions Redis { get; set; } = new();
+
     public Channels.Webhook.WebhookOptions Webhook { get; set; } = new();
 
     /// <summary>SMS providers (Aliyun accounts), <c>MsgMate:Sms</c>.</summary>

@@ -17,7 +17,16 @@ public sealed record SendAnswer(ResultCode Code, string Message, string BatchId,
 {
     public bool IsOk => Code == ResultCode.Ok;
 
+    /// <summary>For a quota refusal: when to try again (the Retry-After header), in whole seconds.</summary>
+    public int RetryAfterSeconds { get; init; }
+
     public static SendAnswer Fail(ResultCode code, string message) => new(code, message, "", [], 0, false);
+
+    /// <summary>A quota said no (429 + Retry-After), or its counter could not be asked (fail closed: 503).</summary>
+    public static SendAnswer Refused(Quotas.QuotaOutcome outcome) => outcome.Unavailable
+        ? Fail(ResultCode.StoreFailed, "the quota counter (Redis) is unavailable; nothing was stored; retry")
+        : Fail(ResultCode.QuotaExceeded, $"over the {outcome.Exhausted!.Describe()}; nothing was stored")
+            with { RetryAfterSeconds = (int)Math.Max(1, Math.Ceiling(outcome.RetryAfterMs / 1000.0)) };
 }
 
 /// <summary>
@@ -44,11 +53,14 @@ public sealed class IntakeService
     private readonly Lazy<BatchWriter<MessageRecord>> _urgentGroupCommit;
     private readonly Schedules.ScheduleService _schedules;
     private readonly bool _smsTakesInline;
+    private readonly Quotas.QuotaService _quotas;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
-        Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log, MsgMateOptions options)
+        Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log, MsgMateOptions options,
+        Quotas.QuotaService quotas)
     {
+        _quotas = quotas;
         _smsTakesInline = Channels.Sms.SmsProviders.AcceptsInline(options.Sms);
         _schedules = schedules;
         _templates = templates;
@@ -104,6 +116,9 @@ public sealed class IntakeService
 
         var batchId = Guid.NewGuid().ToString();
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // A schedule's firing counts against the quotas but is never refused by them: it was accepted when the
+        // schedule was created, and a refusal here would have no caller to retry it.
+        var firing = request.ScheduleId.Length > 0;
         if (request.ScheduleId.Length == 0 && request.SendAtMs > now + 1000)
         {
             // A future sendTimestamp uses the schedules' mechanism: a schedule entity owns the timer and, when due,
@@ -120,8 +135,8 @@ public sealed class IntakeService
         }
         var records = Expand(request, contents, named, batchId, now, ct);
         var answer = idempotencyKey is null
-            ? await StoreAsync(records, batchId, UrgencyOf(request), ct)
-            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, UrgencyOf(request), ct);
+            ? await StoreAsync(records, batchId, UrgencyOf(request), firing, ct)
+            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, UrgencyOf(request), firing, ct);
         if (answer.IsOk)
         {
             _signal.RecordsStored(request.SendAtMs > now ? request.SendAtMs : 0);
@@ -236,7 +251,7 @@ public sealed class IntakeService
     private static WriteUrgency UrgencyOf(SendRequest request) =>
         request.Priority == MessagePriority.High ? WriteUrgency.Urgent : WriteUrgency.Normal;
 
-    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, WriteUrgency urgency, CancellationToken ct)
+    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, WriteUrgency urgency, bool firing, CancellationToken ct)
     {
         var first = new List<MessageRecord>(GroupCommitLimit + 1);
         await using var e = records.GetAsyncEnumerator(ct);
@@ -250,20 +265,33 @@ public sealed class IntakeService
         }
         if (first.Count <= GroupCommitLimit)
         {
-            await (urgency == WriteUrgency.Urgent ? _urgentGroupCommit : _groupCommit).Value.WriteAsync(first);
+            var (outcome, taken) = await _quotas.TakeAsync(first, firing, ct);
+            if (!outcome.Allowed)
+            {
+                return SendAnswer.Refused(outcome);
+            }
+            try
+            {
+                await (urgency == WriteUrgency.Urgent ? _urgentGroupCommit : _groupCommit).Value.WriteAsync(first);
+            }
+            catch
+            {
+                await _quotas.RefundAsync(taken, CancellationToken.None);
+                throw;
+            }
             return Answer(batchId, first.Select(r => r.MsgId).ToList(), first.Count);
         }
-        return await StoreInOwnTransactionAsync(first, e, batchId, null, urgency, ct);
+        return await StoreInOwnTransactionAsync(first, e, batchId, null, urgency, firing, ct);
     }
 
     private async Task<SendAnswer> StoreWithKeyAsync(
         IAsyncEnumerable<MessageRecord> records, string batchId, string sourceId, string key, string hash, long now,
-        WriteUrgency urgency, CancellationToken ct)
+        WriteUrgency urgency, bool firing, CancellationToken ct)
     {
         await using var e = records.GetAsyncEnumerator(ct);
         try
         {
-            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), urgency, ct);
+            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), urgency, firing, ct);
         }
         catch (System.Data.Common.DbException)
         {
@@ -281,69 +309,98 @@ public sealed class IntakeService
 
     private async Task<SendAnswer> StoreInOwnTransactionAsync(
         List<MessageRecord> buffered, IAsyncEnumerator<MessageRecord> rest, string batchId,
-        (string SourceId, string Key, string Hash, long Now)? idempotency, WriteUrgency urgency, CancellationToken ct)
+        (string SourceId, string Key, string Hash, long Now)? idempotency, WriteUrgency urgency, bool firing, CancellationToken ct)
     {
-        var ids = new List<string>();
-        var count = 0;
-        // The first chunk is built before the turn at the write lock is taken: a request of up to ChunkSize
-        // recipients holds the lock only for its inserts, not for building its records.
-        var more = true;
-        while (buffered.Count < ChunkSize && (more = await rest.MoveNextAsync()))
+        // Each chunk takes its quota before it is inserted; a refusal rolls the whole send back and gives back
+        // what the earlier chunks took. Whatever ends the transaction without a commit gives it back too.
+        var taken = new List<Quotas.BucketDebit>();
+        var committed = false;
+        try
         {
-            buffered.Add(rest.Current);
+            return await StoreChunksAsync();
         }
-        await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
-        var (c, tx) = (w.Connection, w.Transaction);
-        if (idempotency is { } k)
+        finally
         {
-            // First, so that a concurrent request with the same key waits on this row (or fails on it).
-            await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
-                new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, tx, cancellationToken: ct));
-            await c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, '', @Now)",
-                new { k.SourceId, k.Key, k.Hash, k.Now }, tx, cancellationToken: ct));
-        }
-
-        async Task FlushAsync(List<MessageRecord> chunk)
-        {
-            await _records.InsertAsync(c, tx, chunk, queued: false, ct);
-            count += chunk.Count;
-            ids.AddRange(chunk.Take(MaxIdsInAnswer - ids.Count).Select(r => r.MsgId));
-            chunk.Clear();
-        }
-
-        var chunk = buffered;
-        while (more && (more = await rest.MoveNextAsync()))
-        {
-            chunk.Add(rest.Current);
-            if (chunk.Count >= ChunkSize)
+            if (!committed)
             {
-                await FlushAsync(chunk);
+                await _quotas.RefundAsync(taken, CancellationToken.None);
             }
         }
-        if (chunk.Count > 0)
+
+        async Task<SendAnswer> StoreChunksAsync()
         {
-            await FlushAsync(chunk);
+            var ids = new List<string>();
+            var count = 0;
+            // The first chunk is built before the turn at the write lock is taken: a request of up to ChunkSize
+            // recipients holds the lock only for its inserts, not for building its records.
+            var more = true;
+            while (buffered.Count < ChunkSize && (more = await rest.MoveNextAsync()))
+            {
+                buffered.Add(rest.Current);
+            }
+            await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
+            var (c, tx) = (w.Connection, w.Transaction);
+            if (idempotency is { } k)
+            {
+                // First, so that a concurrent request with the same key waits on this row (or fails on it).
+                await c.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
+                    new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, '', @Now)",
+                    new { k.SourceId, k.Key, k.Hash, k.Now }, tx, cancellationToken: ct));
+            }
+
+            async Task<SendAnswer?> FlushAsync(List<MessageRecord> chunk)
+            {
+                var (outcome, took) = await _quotas.TakeAsync(chunk, firing, ct);
+                if (!outcome.Allowed)
+                {
+                    return SendAnswer.Refused(outcome);
+                }
+                taken.AddRange(took);
+                await _records.InsertAsync(c, tx, chunk, queued: false, ct);
+                count += chunk.Count;
+                ids.AddRange(chunk.Take(MaxIdsInAnswer - ids.Count).Select(r => r.MsgId));
+                chunk.Clear();
+                return null;
+            }
+
+            var chunk = buffered;
+            while (more && (more = await rest.MoveNextAsync()))
+            {
+                chunk.Add(rest.Current);
+                if (chunk.Count >= ChunkSize && await FlushAsync(chunk) is { } refusedMidway)
+                {
+                    await w.RollbackAsync(ct);
+                    return refusedMidway;
+                }
+            }
+            if (chunk.Count > 0 && await FlushAsync(chunk) is { } refused)
+            {
+                await w.RollbackAsync(ct);
+                return refused;
+            }
+            if (count == 0)
+            {
+                await w.RollbackAsync(ct);
+                return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+            }
+            var answer = Answer(batchId, ids, count);
+            if (idempotency is { } stored)
+            {
+                await c.ExecuteAsync(new CommandDefinition(
+                    "UPDATE mm_idempotency SET response = @response WHERE source_id = @SourceId AND idem_key = @Key",
+                    new { response = JsonSerializer.Serialize(answer), stored.SourceId, stored.Key }, tx, cancellationToken: ct));
+            }
+            await w.CommitAsync(ct);
+            committed = true;
+            if (count > GroupCommitLimit)
+            {
+                _log.LogInformation("Batch {BatchId}: {Count} records stored", batchId, count);
+            }
+            return answer;
         }
-        if (count == 0)
-        {
-            await w.RollbackAsync(ct);
-            return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
-        }
-        var answer = Answer(batchId, ids, count);
-        if (idempotency is { } stored)
-        {
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE mm_idempotency SET response = @response WHERE source_id = @SourceId AND idem_key = @Key",
-                new { response = JsonSerializer.Serialize(answer), stored.SourceId, stored.Key }, tx, cancellationToken: ct));
-        }
-        await w.CommitAsync(ct);
-        if (count > GroupCommitLimit)
-        {
-            _log.LogInformation("Batch {BatchId}: {Count} records stored", batchId, count);
-        }
-        return answer;
     }
 
     private async Task WriteGroupAsync(IReadOnlyList<MessageRecord> records, WriteUrgency urgency)

@@ -7,6 +7,8 @@ using Akka.Persistence.Sql.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Projections;
+using MsgMate.Actors.Quotas;
+using StackExchange.Redis;
 using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Security;
 using MsgMate.Actors.Serialization;
@@ -45,6 +47,20 @@ public static class DomainWiring
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyService>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton(options.Quotas);
+        if (string.IsNullOrWhiteSpace(options.Redis.Configuration))
+        {
+            services.AddSingleton<IQuotaCounter, MemoryQuotaCounter>();
+        }
+        else
+        {
+            // abortConnect=false: the node starts (and keeps reconnecting) while Redis is down; quota checks fail closed meanwhile.
+            var redis = ConfigurationOptions.Parse(options.Redis.Configuration);
+            redis.AbortOnConnectFail = false;
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+            services.AddSingleton<IQuotaCounter, RedisQuotaCounter>();
+        }
+        services.AddSingleton<QuotaService>();
         return services;
     }
 

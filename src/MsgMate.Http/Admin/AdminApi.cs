@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
+using MsgMate.Actors.Quotas;
 using MsgMate.Actors.Security;
 using MsgMate.Actors.Storage;
 using MsgMate.Http.Infrastructure;
@@ -45,7 +46,78 @@ public static class AdminApi
                 Field.Time("start_time", "From this time"), Field.Time("end_time", "Until this time"),
                 Field.Page, Field.PageSize)
             .WithSummary("The audit trail, newest first: who (key id, source, address) changed what and when");
+        ApiField[] quotaKey =
+        [
+            Field.Choice("scope", "What the quota counts", Enum.GetValues<QuotaScope>().Select(QuotaRule.ScopeName), required: true),
+            Field.Text("source_id", "source and user quotas: the source id", maxLength: 64),
+            Field.Text("user_id", "user quotas: the user id", maxLength: 128),
+            Field.Text("caller", "api quotas: a key id, or 'source:<id>' for callers without a key; empty: every caller alike", maxLength: 80),
+            Field.Int("channel", "0: all channels together; otherwise one channel", min: 0, max: 6),
+        ];
+        group.MapGet("/quotas", ListQuotasAsync).Produces<QuotaListResponse>()
+            .WithSummary("The quotas in force: configured (MsgMate:Quotas:Rules) and stored (set here; a stored one replaces a configured one of the same scope, subject and channel)");
+        group.MapPost("/quotas", SetQuotaAsync)
+            .AcceptsBody<QuotaRequest>([.. quotaKey,
+                Field.Int("num", "Messages (api: requests) per unit", min: 1, required: true),
+                Field.Int("unit", "The window in milliseconds (1000 to 31 days)", min: 1000, max: 31L * 86_400_000, required: true)])
+            .Produces<Envelope>()
+            .WithSummary("Create or replace a quota: num per unit milliseconds, a token bucket (holds on every node within MsgMate:Quotas:RuleCacheTtl)");
+        group.MapPost("/quotas/delete", DeleteQuotaAsync)
+            .AcceptsBody<QuotaRequest>(quotaKey)
+            .Produces<Envelope>().WithErrors(ResultCode.KeyNotFound)
+            .WithSummary("Delete a stored quota (a configured one stays: change the configuration)");
         return app;
+    }
+
+    private static async Task<IResult> ListQuotasAsync(QuotaService quotas, CancellationToken ct)
+    {
+        var stored = (await quotas.StoredAsync(ct)).ToHashSet();
+        var all = await quotas.RulesAsync(ct);
+        return Api.Ok(new QuotaListResponse(
+            [.. all.Select(r => new QuotaDto(QuotaRule.ScopeName(r.Scope), r.Subject, r.Channel, r.Num, r.UnitMs, stored.Contains(r) ? "stored" : "configuration"))],
+            quotas.Counter.Name));
+    }
+
+    private static async Task<IResult> SetQuotaAsync(HttpContext http, QuotaService quotas, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadBodyAsync<QuotaRequest>(http.Request, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        if (req.Num is null || req.Unit is null)
+        {
+            return Api.Invalid("num and unit are required");
+        }
+        var (rule, problem) = QuotaService.Parse(req.Scope, req.SourceId, req.UserId, req.Caller, req.Channel ?? 0, req.Num.Value, req.Unit.Value);
+        if (rule is null)
+        {
+            return Api.Invalid(problem!);
+        }
+        await quotas.SetAsync(rule, ct);
+        await http.AuditAsync("quota.set", $"{QuotaRule.ScopeName(rule.Scope)}:{rule.Subject}:{rule.Channel}", $"{rule.Num} per {rule.UnitMs} ms");
+        return Api.Ok();
+    }
+
+    private static async Task<IResult> DeleteQuotaAsync(HttpContext http, QuotaService quotas, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadBodyAsync<QuotaRequest>(http.Request, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        // Any valid num/unit: only scope, subject and channel name the quota.
+        var (rule, problem) = QuotaService.Parse(req.Scope, req.SourceId, req.UserId, req.Caller, req.Channel ?? 0, 1, 1000);
+        if (rule is null)
+        {
+            return Api.Invalid(problem!);
+        }
+        if (!await quotas.DeleteAsync(rule.Scope, rule.Subject, rule.Channel, ct))
+        {
+            return Api.Error(ResultCode.KeyNotFound, "no stored quota with that scope, subject and channel");
+        }
+        await http.AuditAsync("quota.delete", $"{QuotaRule.ScopeName(rule.Scope)}:{rule.Subject}:{rule.Channel}");
+        return Api.Ok();
     }
 
     private static async Task<IResult> CreateKeyAsync(HttpContext http, ApiKeyService keys, MsgMateOptions options, CancellationToken ct)

@@ -60,3 +60,27 @@ public sealed record AuditListResponse(
     [property: JsonPropertyName("total")] long Total,
     [property: JsonPropertyName("page")] int Page,
     [property: JsonPropertyName("page_size")] int PageSize) : Envelope;
+
+/// <summary>A quota, with the Go tables' field names (<c>unit</c> in milliseconds).</summary>
+public sealed class QuotaRequest
+{
+    [JsonPropertyName("scope")] public string? Scope { get; set; }
+    [JsonPropertyName("source_id")] public string? SourceId { get; set; }
+    [JsonPropertyName("user_id")] public string? UserId { get; set; }
+    [JsonPropertyName("caller")] public string? Caller { get; set; }
+    [JsonPropertyName("channel")] public int? Channel { get; set; }
+    [JsonPropertyName("num")] public long? Num { get; set; }
+    [JsonPropertyName("unit")] public long? Unit { get; set; }
+}
+
+public sealed record QuotaDto(
+    [property: JsonPropertyName("scope")] string Scope,
+    [property: JsonPropertyName("subject")] string Subject,
+    [property: JsonPropertyName("channel")] int Channel,
+    [property: JsonPropertyName("num")] long Num,
+    [property: JsonPropertyName("unit")] long Unit,
+    [property: JsonPropertyName("origin")] string Origin);
+
+public sealed record QuotaListResponse(
+    [property: JsonPropertyName("quotas")] IReadOnlyList<QuotaDto> Quotas,
+    [property: JsonPropertyName("counter")] string Counter) : Envelope;

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Quotas;
 using MsgMate.Actors.Security;
 
 namespace MsgMate.Http.Infrastructure;
@@ -57,8 +59,22 @@ public static class AccessControl
                 return;
             }
             ctx.Features.Set(new CallerFeature(decision.Caller));
+            if (decision.Caller.Kind != CallerKind.Anonymous)
+            {
+                // Requests per caller (api quotas). Fails open: without its counter the API still answers.
+                var caller = decision.Caller.KeyId.Length > 0 ? decision.Caller.KeyId : "source:" + decision.Caller.SourceId;
+                var outcome = await services.GetRequiredService<QuotaService>().TakeRequestAsync(caller, ctx.RequestAborted);
+                if (!outcome.Allowed && !outcome.Unavailable)
+                {
+                    ctx.Response.Headers.RetryAfter = RetryAfterSeconds(outcome.RetryAfterMs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await Api.Error(ResultCode.RateLimited, $"too many requests: {outcome.Exhausted!.Describe()}").ExecuteAsync(ctx);
+                    return;
+                }
+            }
             await next(ctx);
         });
+
+    public static int RetryAfterSeconds(long ms) => (int)Math.Max(1, Math.Ceiling(ms / 1000.0));
 
     /// <summary>The key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>; an Authorization header of another scheme is malformed.</summary>
     public static (string? Key, bool Malformed) PresentedKey(HttpRequest request)

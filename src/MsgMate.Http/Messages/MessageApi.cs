@@ -48,7 +48,7 @@ public static class MessageApi
                 Field.Int("sendTimestamp", "When to send: Unix seconds or milliseconds; absent, 0 or past: now", min: 0, wide: true)])
             .WithIdempotencyKey()
             .Produces<SendMsgResponse>()
-            .WithErrors(ResultCode.TemplateNotFound, ResultCode.UserNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict)
+            .WithErrors(ResultCode.TemplateNotFound, ResultCode.UserNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict, ResultCode.QuotaExceeded)
             .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key")
             .WithDescription("Give at least one recipient (`to`, `user_ids` or `tags`) and exactly one of `templateID` and `content`; " +
                 "inline content needs `channels`. A placeholder without a value in `templateData` is an error (8020).");
@@ -126,6 +126,10 @@ public static class MessageApi
             data,
             sendAt);
         var answer = await intake.SubmitAsync(request, idempotencyKey.Length == 0 ? null : idempotencyKey, ct);
+        if (answer.RetryAfterSeconds > 0)
+        {
+            http.HttpContext.Response.Headers.RetryAfter = answer.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return answer.IsOk
             ? Api.Ok(new SendMsgResponse(answer.MsgIds[0], answer.MsgIds, answer.BatchId, answer.Count, answer.Truncated))
             : Api.Error(answer.Code, answer.Message);
