@@ -44,6 +44,13 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/msg/statistics"] = [Text("start_time"), Text("end_time"), new("granularity", "string", Enum: ["hour", "day"])],
         ["/scheduled/get"] = [new("schedule_id", "string", Required: true, MaxLength: 64)],
         ["/scheduled/list"] = [Page, PageSize, new("status", "integer", Enum: [1, 2, 3, 4, 5])],
+        ["/admin/keys"] = [],
+        ["/admin/quotas"] = [],
+        ["/admin/audit"] =
+        [
+            new("action", "string", MaxLength: 64), new("key_id", "string", MaxLength: 32), new("source_id", "string", MaxLength: 64),
+            new("target", "string", MaxLength: 128), Text("start_time"), Text("end_time"), Page, PageSize,
+        ],
     };
 
     /// <summary>The body fields each POST route's validation insists on (present and not empty).</summary>
@@ -65,6 +72,11 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/scheduled/pause"] = ["schedule_id"],
         ["/scheduled/resume"] = ["schedule_id"],
         ["/scheduled/update"] = ["schedule_id"],
+        ["/admin/keys"] = ["source_id", "scopes"],
+        ["/admin/keys/rotate"] = ["key_id"],
+        ["/admin/keys/revoke"] = ["key_id"],
+        ["/admin/quotas"] = ["scope", "num", "unit"],
+        ["/admin/quotas/delete"] = ["scope"],
     };
 
     /// <summary>Beyond the answers every route can give: 404 (unknown id) and 409 (state conflict) where the handler can.</summary>
@@ -96,10 +108,18 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["POST /scheduled/pause"] = [404, 409],
         ["POST /scheduled/resume"] = [404, 409],
         ["POST /scheduled/update"] = [404, 409],
+        ["POST /admin/keys"] = [],
+        ["GET /admin/keys"] = [],
+        ["POST /admin/keys/rotate"] = [404, 409],
+        ["POST /admin/keys/revoke"] = [404, 409],
+        ["GET /admin/audit"] = [],
+        ["GET /admin/quotas"] = [],
+        ["POST /admin/quotas"] = [],
+        ["POST /admin/quotas/delete"] = [404],
     };
 
-    /// <summary>Every route may answer these (bad input, rate limit, unavailable, internal); a body route also 413.</summary>
-    private static readonly int[] CommonErrors = [400, 429, 500, 503];
+    /// <summary>Every route may answer these (bad input, no or a wrong key, no scope, rate limit, unavailable, internal); a body route also 413.</summary>
+    private static readonly int[] CommonErrors = [400, 401, 403, 429, 500, 503];
 
     private static readonly string[] BodyMediaTypes = ["application/json", "application/x-www-form-urlencoded"];
 

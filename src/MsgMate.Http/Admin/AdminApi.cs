@@ -18,7 +18,7 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/admin").WithTags("Admin").RequireScope(Scope.Admin);
-        group.MapPost("/keys", CreateKeyAsync)
+        group.MapPost("/keys", CreateKeyAsync).WithName("adminKeysCreate")
             .AcceptsBody<CreateKeyRequest>([
                 Field.Text("source_id", "The source the key sends as (the records' source_id)", maxLength: ApiKeyRules.MaxSourceIdLength, required: true,
                     pattern: ApiKeyRules.SourceIdPattern),
@@ -27,7 +27,7 @@ public static class AdminApi
                 Field.Text("name", "What the key is for", maxLength: ApiKeyRules.MaxNameLength)])
             .Produces<IssuedKeyResponse>()
             .WithSummary("Create an API key: the answer holds the key, shown this once (only its SHA-256 is stored)");
-        group.MapGet("/keys", ListKeysAsync).Produces<KeyListResponse>()
+        group.MapGet("/keys", ListKeysAsync).WithName("adminKeysList").Produces<KeyListResponse>()
             .WithSummary("List the API keys (never their secrets): status active, rotated (in its grace period), expired or revoked");
         group.MapPost("/keys/rotate", RotateKeyAsync)
             .AcceptsBody<KeyIdRequest>([KeyIdField])
@@ -54,16 +54,16 @@ public static class AdminApi
             Field.Text("caller", "api quotas: a key id, or 'source:<id>' for callers without a key; empty: every caller alike", maxLength: 80),
             Field.Int("channel", "0: all channels together; otherwise one channel", min: 0, max: 6),
         ];
-        group.MapGet("/quotas", ListQuotasAsync).Produces<QuotaListResponse>()
+        group.MapGet("/quotas", ListQuotasAsync).WithName("adminQuotasList").Produces<QuotaListResponse>()
             .WithSummary("The quotas in force: configured (MsgMate:Quotas:Rules) and stored (set here; a stored one replaces a configured one of the same scope, subject and channel)");
-        group.MapPost("/quotas", SetQuotaAsync)
+        group.MapPost("/quotas", SetQuotaAsync).WithName("adminQuotasSet")
             .AcceptsBody<QuotaRequest>([.. quotaKey,
                 Field.Int("num", "Messages (api: requests) per unit", min: 1, required: true),
                 Field.Int("unit", "The window in milliseconds (1000 to 31 days)", min: 1000, max: 31L * 86_400_000, required: true)])
             .Produces<Envelope>()
             .WithSummary("Create or replace a quota: num per unit milliseconds, a token bucket (holds on every node within MsgMate:Quotas:RuleCacheTtl)");
         group.MapPost("/quotas/delete", DeleteQuotaAsync)
-            .AcceptsBody<QuotaRequest>(quotaKey)
+            .AcceptsBody<QuotaKeyRequest>(quotaKey)
             .Produces<Envelope>().WithErrors(ResultCode.KeyNotFound)
             .WithSummary("Delete a stored quota (a configured one stays: change the configuration)");
         return app;
@@ -101,7 +101,7 @@ public static class AdminApi
 
     private static async Task<IResult> DeleteQuotaAsync(HttpContext http, QuotaService quotas, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadBodyAsync<QuotaRequest>(http.Request, options.MaxRequestBodyBytes);
+        var (req, error) = await RequestReader.ReadBodyAsync<QuotaKeyRequest>(http.Request, options.MaxRequestBodyBytes);
         if (req is null)
         {
             return error!;
@@ -178,14 +178,17 @@ public static class AdminApi
         var (paging, pagingError) = RequestReader.Paging(http);
         var (from, fromError) = MessageApi.QueryTime(http, "start_time", options.Zone);
         var (until, untilError) = MessageApi.QueryTime(http, "end_time", options.Zone);
-        var error = pagingError ?? fromError ?? untilError;
+        var filters = new[] { ("action", 64), ("key_id", 32), ("source_id", 64), ("target", 128) }
+            .Select(f => (f.Item1, f.Item2, Value: RequestReader.Query(http, f.Item1))).ToList();
+        var tooLong = filters.FirstOrDefault(f => f.Value?.Length > f.Item2);
+        var error = pagingError ?? fromError ?? untilError
+            ?? (tooLong.Value is null ? null : Api.Invalid($"{tooLong.Item1} must be at most {tooLong.Item2} characters"));
         if (error is not null)
         {
             return error;
         }
         var page = await audit.QueryAsync(new AuditQuery(
-            paging, RequestReader.Query(http, "action"), RequestReader.Query(http, "key_id"), RequestReader.Query(http, "source_id"),
-            RequestReader.Query(http, "target"), from, until), ct);
+            paging, filters[0].Value, filters[1].Value, filters[2].Value, filters[3].Value, from, until), ct);
         return Api.Ok(new AuditListResponse(
             [.. page.Items.Select(e => new AuditDto(e.Id, RecordItemDto.Time(e.At, options.Zone), e.KeyId, e.SourceId, e.Remote, e.Action, e.Target, e.Detail))],
             page.Total, paging.Page, paging.PageSize));
