@@ -26,9 +26,10 @@ public sealed class KeysModeFixture : IAsyncLifetime
         {
             ["MsgMate:Auth:Mode"] = "keys",
             ["MsgMate:Auth:BootstrapAdminKey"] = AdminKey,
-            ["MsgMate:Auth:LegacySources:0:SourceId"] = "go-console",
+            ["MsgMate:Auth:LegacySources:0:SourceId"] = "frontend-user",
             ["MsgMate:Auth:LegacySources:0:Scopes:0"] = "read",
             ["MsgMate:Auth:LegacySources:0:Scopes:1"] = "users",
+            ["MsgMate:Auth:LegacySources:0:Scopes:2"] = "templates",
             ["MsgMate:Auth:LegacySources:1:SourceId"] = "far-away",
             ["MsgMate:Auth:LegacySources:1:Scopes:0"] = "send",
             ["MsgMate:Auth:LegacySources:1:Networks:0"] = "10.0.0.0/8",
@@ -148,9 +149,13 @@ public sealed class AuthTests(KeysModeFixture fixture, ITestOutputHelper output)
     [Fact(DisplayName = "Legacy sources: allowed from their networks with their scopes only; from another network 401; a Source-Id other than the key's 403")]
     public async Task Legacy_and_source_binding()
     {
-        (await SendAsync(HttpMethod.Get, "/msg/list_msg_records", source: "go-console")).ShouldSucceed();
-        (await SendAsync(HttpMethod.Get, "/user/list", source: "go-console")).ShouldSucceed();
-        (await SendAsync(HttpMethod.Post, "/msg/send_msg", source: "go-console")).ShouldFail(8061, 403);
+        (await SendAsync(HttpMethod.Get, "/msg/list_msg_records", source: "frontend-user")).ShouldSucceed();
+        (await SendAsync(HttpMethod.Get, "/user/list", source: "frontend-user")).ShouldSucceed();
+        // The Go console's pages read users, templates, records and statistics with Source-Id: frontend-user.
+        (await SendAsync(HttpMethod.Get, "/msg/list_templates?page=1&page_size=10", source: "frontend-user")).ShouldSucceed();
+        (await SendAsync(HttpMethod.Get, "/user/tag_statistics", source: "frontend-user")).ShouldSucceed();
+        (await SendAsync(HttpMethod.Get, "/msg/statistics", source: "frontend-user")).ShouldSucceed();
+        (await SendAsync(HttpMethod.Post, "/msg/send_msg", source: "frontend-user")).ShouldFail(8061, 403);
         // far-away is allowed from 10/8 only; the test connects from loopback.
         (await SendAsync(HttpMethod.Post, "/msg/send_msg", source: "far-away")).ShouldFail(8060, 401);
         (await SendAsync(HttpMethod.Get, "/msg/list_msg_records", source: "someone")).ShouldFail(8060, 401);

@@ -48,7 +48,10 @@ public sealed class RedisOptions
 /// </summary>
 public sealed class QuotaService(SqlDatabase db, QuotaOptions options, IQuotaCounter counter, TimeProvider clock)
 {
-    private (IReadOnlyList<QuotaRule> Rules, long ReadAt)? _cached;
+    private sealed record CachedRules(IReadOnlyList<QuotaRule> Rules, long ReadAt);
+
+    // Swapped as one reference: readers on other threads see an old or a new list, never half of each.
+    private volatile CachedRules? _cached;
 
     public IQuotaCounter Counter => counter;
 
@@ -89,7 +92,7 @@ public sealed class QuotaService(SqlDatabase db, QuotaOptions options, IQuotaCou
             rules[(stored.Scope, stored.Subject, stored.Channel)] = stored;
         }
         IReadOnlyList<QuotaRule> all = [.. rules.Values];
-        _cached = (all, now);
+        _cached = new CachedRules(all, now);
         return all;
     }
 
