@@ -14,7 +14,7 @@ public static partial class BadInputCases
 {
     public static readonly IReadOnlyList<string> PostRoutes =
     [
-        "/user/create", "/user/update", "/user/delete", "/user/enable", "/user/find_by_tags",
+        "/user/create", "/user/update", "/user/delete", "/user/enable", "/user/erase", "/user/find_by_tags",
         "/msg/create_template", "/msg/update_template", "/msg/del_template",
     ];
 
@@ -25,6 +25,7 @@ public static partial class BadInputCases
         ["/user/update"] = """{"user_id":"$uid","name":"Changed","mobile":"13900000000","tags":["changed"]}""",
         ["/user/delete"] = """{"user_id":"$uid"}""",
         ["/user/enable"] = """{"user_id":"$uid"}""",
+        ["/user/erase"] = """{"user_id":"$uid"}""",
         ["/user/find_by_tags"] = """{"tags":["$tag"],"match_type":"all"}""",
         ["/msg/create_template"] = """{"sourceID":"$src","name":"Created","channel":1,"content":"Hi {{name}}"}""",
         ["/msg/update_template"] = """{"templateID":"$tid","name":"Changed","channel":2,"content":"Changed {{x}}"}""",
@@ -227,6 +228,8 @@ public abstract class BadInputTests<TFixture>(TFixture fixture) : IClassFixture<
     [InlineData("/user/delete", """{"user_id":["$uid"]}""")]
     [InlineData("/user/enable", """{"user_id":5}""")]
     [InlineData("/user/enable", """{"user_id":{"id":"$uid"}}""")]
+    [InlineData("/user/erase", """{"user_id":5}""")]
+    [InlineData("/user/erase", """{"user_id":["$uid"]}""")]
     [InlineData("/user/find_by_tags", """{"tags":"x"}""")]
     [InlineData("/user/find_by_tags", """{"tags":[5]}""")]
     [InlineData("/user/find_by_tags", """{"tags":["$tag"],"match_type":1}""")]

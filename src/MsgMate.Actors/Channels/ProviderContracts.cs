@@ -17,7 +17,16 @@ public sealed record OutboundMessage(
     bool IsHtml,
     string SignName = "",
     string ProviderTemplateId = "",
-    IReadOnlyDictionary<string, string>? TemplateData = null);
+    IReadOnlyDictionary<string, string>? TemplateData = null)
+{
+    /// <summary>The recipient masked and no content: a message that ends up in a log line shows neither.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("MsgId = ").Append(MsgId).Append(", Channel = ").Append(Channel)
+            .Append(", To = ").Append(PersonalData.Mask(Channel, To));
+        return true;
+    }
+}
 
 /// <summary>How an attempt ended. A permanent failure is not retried (bad address, rejected content).</summary>
 public enum SendResult

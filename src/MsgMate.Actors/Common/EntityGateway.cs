@@ -24,8 +24,7 @@ public abstract class EntityGateway<TEntity, TCommand, TState, TReply>(
 {
     public async Task<TReply> SendAsync(TCommand command, CancellationToken ct = default)
     {
-        var entities = await region.GetAsync(ct);
-        var reply = await entities.Ask<TReply>(command, askTimeout, ct);
+        var reply = await AskAsync(command, ct);
         if (reply is { IsOk: true, State: { } state } && !IsRead(command))
         {
             try
@@ -34,10 +33,18 @@ public abstract class EntityGateway<TEntity, TCommand, TState, TReply>(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                log.LogWarning(ex, "Read model write after {Command} failed; the projection will repair it", command.GetType().Name);
+                log.LogWarning("Read model write after {Command} failed; the projection will repair it: {Error}",
+                    command.GetType().Name, PersonalData.Describe(ex));
             }
         }
         return reply;
+    }
+
+    /// <summary>The entity's answer alone, for a use case that writes the read model itself (and must know it did).</summary>
+    protected async Task<TReply> AskAsync(TCommand command, CancellationToken ct)
+    {
+        var entities = await region.GetAsync(ct);
+        return await entities.Ask<TReply>(command, askTimeout, ct);
     }
 
     protected abstract bool IsRead(TCommand command);

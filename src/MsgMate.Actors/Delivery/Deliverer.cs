@@ -70,6 +70,14 @@ public sealed class Deliverer
             return new Attempted(committable.Offset, null);
         }
 
+        if (PersonalData.IsMasked(record.To))
+        {
+            // An erased person's record re-driven: its address is only a mask, and a***@example.com is a valid address.
+            return new Attempted(committable.Offset, new DeliveryOutcome(
+                record.MsgId, record.Attempts + 1, MessageStatus.Failed, _clock.GetUtcNow().ToUnixTimeMilliseconds(), record.Channel, "",
+                "the recipient was erased: its address is masked", 0, record.RetryCount, record.NotBefore, _node));
+        }
+
         var route = await _providers.SendAsync(ToOutbound(record), _options.AttemptTimeout);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (route.Deferred)
@@ -88,10 +96,21 @@ public sealed class Deliverer
                 (MessageStatus.Retrying, record.RetryCount + 1, now + RetryDelayMs(record.RetryCount + 1, last.RetryAfter)),
             _ => (MessageStatus.Failed, record.RetryCount, record.NotBefore),
         };
-        var error = last.Result == SendResult.Sent ? "" : Truncate(last.Error.Length == 0 ? "unknown error" : last.Error, 1000);
+        // Providers keep personal data out of their errors already; this is the one door into the error columns, so the
+        // recipient is masked here once more, whichever provider wrote the text.
+        var error = last.Result == SendResult.Sent ? "" : ErrorText(last.Error.Length == 0 ? "unknown error" : last.Error, record.To);
+        var failedOver = route.Tries.Count > 1
+            ? route.Tries.Take(route.Tries.Count - 1).Select(t => t with { Error = ErrorText(t.Error, record.To) }).ToList()
+            : null;
+        if (_log.IsEnabled(LogLevel.Debug))
+        {
+            _log.LogDebug("Message {MsgId} ({Channel} to {To}): {Result} via {Provider} on attempt {Attempt}{Error}",
+                record.MsgId, (Channel)record.Channel, PersonalData.Mask((Channel)record.Channel, record.To), last.Result, last.Provider,
+                record.Attempts + route.Tries.Count, error.Length == 0 ? "" : ": " + error);
+        }
         return new Attempted(committable.Offset, new DeliveryOutcome(
             record.MsgId, record.Attempts + route.Tries.Count, status, now, record.Channel, last.Provider, error, last.DurationMs, retryCount,
-            notBefore, _node, last.ProviderMessageId, route.Tries.Count > 1 ? route.Tries.Take(route.Tries.Count - 1).ToList() : null));
+            notBefore, _node, last.ProviderMessageId, failedOver));
     }
 
     /// <summary>The policy's backoff, or longer when the provider said when to come back (a rate-limit answer).</summary>
@@ -157,5 +176,6 @@ public sealed class Deliverer
         }
     }
 
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+    /// <summary>At most 1000 characters (the error columns hold 1024), the recipient and anything address-like masked.</summary>
+    private static string ErrorText(string error, string recipient) => PersonalData.Scrub(error, 1000, recipient);
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using MsgMate.Actors.Common;
 using MsgMate.Actors.Queue;
 
 namespace MsgMate.Actors.Delivery;
@@ -82,7 +83,7 @@ public sealed class DeliveryStreams : ReceiveActor
                 if (t.IsFaulted)
                 {
                     // The deliverer retries store failures itself; a failed lane is a bug worth a loud log.
-                    Context.System.Log.Error(t.Exception, "Delivery lane {0} failed", lane);
+                    Context.System.Log.Error("Delivery lane {0} failed: {1}", lane, PersonalData.Describe(t.Exception!));
                 }
             }, TaskScheduler.Default);
             _log.Info("Delivery lane {0} running with parallelism {1}", lane, parallelism);

@@ -68,6 +68,15 @@ public sealed record MessageRecord
 
     /// <summary>The provider's own id of the sent message (Aliyun's BizId, Lark's message_id); empty when it gives none.</summary>
     public string ProviderMessageId { get; init; } = "";
+
+    /// <summary>The recipient masked and no content: a record that ends up in a log line shows neither.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("MsgId = ").Append(MsgId).Append(", BatchId = ").Append(BatchId)
+            .Append(", Channel = ").Append(Channel).Append(", To = ").Append(Common.PersonalData.Mask((Common.Channel)Channel, To))
+            .Append(", UserId = ").Append(UserId).Append(", Status = ").Append(Status).Append(", Attempts = ").Append(Attempts);
+        return true;
+    }
 }
 
 /// <summary>One delivery attempt, for the record's history.</summary>

@@ -35,6 +35,9 @@ public sealed record DeliveryOutcome(
     string MsgId, int Attempt, int Status, long At, int Channel, string Provider, string Error, int DurationMs, int RetryCount, long NotBefore,
     string Node, string ProviderMessageId = "", IReadOnlyList<Channels.ProviderTry>? FailedOver = null, bool Deferred = false);
 
+/// <summary>What erasing a person did to the records: how many of theirs were masked, and how many of those were cancelled.</summary>
+public sealed record RecipientErasure(int RecordsMasked, int RecordsCancelled);
+
 public sealed record StatisticsRow(long Bucket, int Status, int Channel, int Priority, long Count);
 
 /// <summary>
@@ -339,6 +342,88 @@ public sealed class RecordStore(SqlDatabase db)
              WHERE status IN (1, 4) AND lease_until > 0 AND SUBSTR(claim_token, 1, @prefixLength) = @prefix{exceptFilter}
              """,
             new { prefix, prefixLength = prefix.Length, except = except ?? "", exceptLength = except?.Length ?? 0 }, ct);
+    }
+
+    /// <summary>The error a record of an erased person keeps when it was still waiting to be sent.</summary>
+    public const string ErasedRecipientError = "cancelled: the recipient was erased";
+
+    /// <summary>
+    /// The records part of erasing a person: every record of the user (by user_id) keeps its address only masked
+    /// (<see cref="Common.PersonalData"/>), loses its rendered subject and body and its template data, and the errors of
+    /// the record, its attempts and its dead letter are scrubbed once more. A record not yet sent is cancelled (its
+    /// masked address must never be delivered to). In pages of <paramref name="pageSize"/> records, one transaction
+    /// each: a person with a long history does not hold the write lock for long. Repeating it changes nothing more.
+    /// Not reached: records sent to the person's address directly (<c>to</c>, without user_id), and an attempt under
+    /// way on another node at this moment, which still goes out to the address it loaded.
+    /// </summary>
+    public async Task<RecipientErasure> EraseRecipientAsync(string userId, long now, int pageSize = 500, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        var (records, cancelled) = (0, 0);
+        var after = "";
+        while (true)
+        {
+            await using var w = await db.BeginWriteAsync(ct: ct);
+            var (c, tx) = (w.Connection, w.Transaction);
+            var rows = (await c.QueryAsync<(string MsgId, int Channel, string ToAddr, int Status, string LastError)>(new CommandDefinition(
+                """
+                SELECT msg_id, channel, to_addr, status, last_error FROM mm_msg_records
+                WHERE user_id = @userId AND msg_id > @after ORDER BY msg_id LIMIT @pageSize
+                """, new { userId, after, pageSize }, tx, cancellationToken: ct))).ToList();
+            if (rows.Count == 0)
+            {
+                break;
+            }
+            var addresses = rows.ToDictionary(r => r.MsgId, r => r.ToAddr);
+            // last_error before status: MySQL assigns left to right, so the CASE must see the status as it was.
+            await using (var record = new RepeatedStatement(c, tx,
+                """
+                UPDATE mm_msg_records
+                SET to_addr = @to, subject = '', body = '', template_data = '{}',
+                    last_error = CASE WHEN status IN (1, 4, 6) THEN @cancelled ELSE @error END,
+                    status = CASE WHEN status IN (1, 4, 6) THEN 5 ELSE status END,
+                    modify_time = @now
+                WHERE msg_id = @msgId
+                """, "to", "cancelled", "error", "now", "msgId"))
+            {
+                foreach (var r in rows)
+                {
+                    await record.ExecuteAsync(ct, Common.PersonalData.Mask((Common.Channel)r.Channel, r.ToAddr), ErasedRecipientError,
+                        Common.PersonalData.Scrub(r.LastError, 1000, r.ToAddr), now, r.MsgId);
+                }
+            }
+            var ids = rows.Select(r => r.MsgId).ToArray();
+            var attempts = await c.QueryAsync<(string MsgId, int Attempt, string Error)>(new CommandDefinition(
+                $"SELECT msg_id, attempt, error FROM mm_msg_attempts WHERE {db.InList("msg_id", "ids")} AND error <> ''",
+                new { ids }, tx, cancellationToken: ct));
+            await using (var attempt = new RepeatedStatement(c, tx,
+                "UPDATE mm_msg_attempts SET error = @error WHERE msg_id = @msgId AND attempt = @attempt", "error", "msgId", "attempt"))
+            {
+                foreach (var a in attempts)
+                {
+                    await attempt.ExecuteAsync(ct, Common.PersonalData.Scrub(a.Error, 1000, addresses[a.MsgId]), a.MsgId, a.Attempt);
+                }
+            }
+            var deadLetters = await c.QueryAsync<(string MsgId, string Error)>(new CommandDefinition(
+                $"SELECT msg_id, error FROM mm_dead_letters WHERE {db.InList("msg_id", "ids")}", new { ids }, tx, cancellationToken: ct));
+            await using (var deadLetter = new RepeatedStatement(c, tx,
+                "UPDATE mm_dead_letters SET error = @error WHERE msg_id = @msgId", "error", "msgId"))
+            {
+                foreach (var d in deadLetters)
+                {
+                    await deadLetter.ExecuteAsync(ct, Common.PersonalData.Scrub(d.Error, 1000, addresses[d.MsgId]), d.MsgId);
+                }
+            }
+            await w.CommitAsync(ct);
+            records += rows.Count;
+            cancelled += rows.Count(r => r.Status is MessageStatus.Pending or MessageStatus.Retrying or MessageStatus.Scheduled);
+            if (rows.Count < pageSize)
+            {
+                break;
+            }
+            after = rows[^1].MsgId;
+        }
+        return new RecipientErasure(records, cancelled);
     }
 
     /// <summary>One write statement in its own transaction, in its turn at the write lock.</summary>

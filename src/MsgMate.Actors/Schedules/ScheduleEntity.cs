@@ -143,7 +143,7 @@ public sealed class ScheduleEntity : ReceivePersistentActor, IWithTimers
         }
         if (!s.Answer.IsOk)
         {
-            _log.Warning("Schedule {0}: firing {1} was refused: {2}", _state.ScheduleId, s.FireNo, s.Answer.Message);
+            _log.Warning("Schedule {0}: firing {1} was refused: {2}", _state.ScheduleId, s.FireNo, PersonalData.Scrub(s.Answer.Message));
         }
         Persist(ScheduleDecisions.Complete(_state, s.FireNo, s.Answer, Now), e => Applied(e, () => { }, last: true));
     }

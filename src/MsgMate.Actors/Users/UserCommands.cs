@@ -31,6 +31,22 @@ public sealed record UserPatch(
     /// <summary>Field names (wire names) that <see cref="Clear"/> may hold.</summary>
     public static readonly ImmutableHashSet<string> ClearableFields =
         ["nickname", "mobile", "email", "lark_id", "dingtalk_id", "wechat_id", "tags"];
+
+    /// <summary>Contacts masked, as in <see cref="UserProfile"/>: a patch in a log line shows no address.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Name = ").Append(string.IsNullOrEmpty(Name) ? "" : "***")
+            .Append(", Nickname = ").Append(string.IsNullOrEmpty(Nickname) ? "" : "***")
+            .Append(", Mobile = ").Append(PersonalData.Mask(Channel.Sms, Mobile))
+            .Append(", Email = ").Append(PersonalData.Mask(Channel.Email, Email))
+            .Append(", LarkId = ").Append(PersonalData.Mask(Channel.Lark, LarkId))
+            .Append(", DingtalkId = ").Append(PersonalData.Mask(Channel.DingTalk, DingtalkId))
+            .Append(", WechatId = ").Append(PersonalData.Mask(Channel.WeCom, WechatId))
+            .Append(", Tags = ").Append(Tags is { IsDefault: false } t ? string.Join("|", t) : "")
+            .Append(", Enabled = ").Append(Enabled)
+            .Append(", Clear = ").Append(Clear is { IsDefault: false } c ? string.Join("|", c) : "");
+        return true;
+    }
 }
 
 public static class UserCommands
@@ -45,6 +61,13 @@ public static class UserCommands
     public sealed record Enable(string UserId) : IUserCommand;
 
     public sealed record Get(string UserId) : IUserCommand;
+
+    /// <summary>
+    /// Forget the person: contacts, name, nickname and tags go; the id stays as a tombstone. Answered once the erased
+    /// state is a snapshot and the earlier events are deleted from the journal. Repeating it is a success (the journal
+    /// is compacted again), so a caller whose erase failed halfway simply sends it again.
+    /// </summary>
+    public sealed record Erase(string UserId) : IUserCommand;
 }
 
 /// <summary>Answer of a user entity: a code, never an exception across the actor boundary.</summary>

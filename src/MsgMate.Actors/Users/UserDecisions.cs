@@ -18,6 +18,11 @@ public static class UserDecisions
 {
     public static UserDecision Decide(UserState state, IUserCommand command, DateTimeOffset now)
     {
+        if (command is UserCommands.Erase && state.Erased)
+        {
+            // Erased already: nothing new to store; the entity compacts its journal again all the same.
+            return UserDecision.Nothing;
+        }
         if (command is not UserCommands.Create && !state.Exists)
         {
             return UserDecision.Fail(new Rejection(ResultCode.UserNotFound, $"user {InputText.Quote(command.UserId)} not found"));
@@ -51,6 +56,9 @@ public static class UserDecisions
 
             case UserCommands.Get:
                 return UserDecision.Nothing;
+
+            case UserCommands.Erase:
+                return UserDecision.Persist(new UserEvents.Erased(state.UserId, now));
 
             default:
                 return UserDecision.Fail(Rejection.Invalid($"unknown command {command.GetType().Name}"));

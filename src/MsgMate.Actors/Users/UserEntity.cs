@@ -23,8 +23,14 @@ public sealed class UserEntity(string userId, TimeProvider clock)
 
     protected override UserState Apply(UserState state, IUserEvent evt) => state.Apply(evt);
 
+    /// <summary>An erase leaves no event with the person's contacts in the journal.</summary>
+    protected override bool Compacts(IUserCommand command) => command is UserCommands.Erase;
+
+    /// <summary>An erased user is answered only to its erase (every other command is refused by the decisions).</summary>
     protected override UserReply Ok(UserState state, long version) =>
-        state.Exists ? UserReply.Ok(state, version) : UserReply.Fail(new Rejection(ResultCode.UserNotFound, $"user {InputText.Quote(state.UserId)} not found"));
+        state.Exists || state.Erased
+            ? UserReply.Ok(state, version)
+            : UserReply.Fail(new Rejection(ResultCode.UserNotFound, $"user {InputText.Quote(state.UserId)} not found"));
 
     protected override UserReply Fail(Rejection failure) => UserReply.Fail(failure);
 }

@@ -23,4 +23,10 @@ public static class UserEvents
     public sealed record Disabled(string UserId, DateTimeOffset At) : IUserEvent;
 
     public sealed record Enabled(string UserId, DateTimeOffset At) : IUserEvent;
+
+    /// <summary>
+    /// The tombstone of an erased person: it carries nothing but the id, and every earlier event of the entity (the
+    /// ones that carried the contacts) is deleted from the journal once it is stored.
+    /// </summary>
+    public sealed record Erased(string UserId, DateTimeOffset At) : IUserEvent;
 }

@@ -21,9 +21,14 @@ public sealed record TagCount(string Tag, long Count);
 /// The SQL read model of users: list, search, find-by-tags and tag statistics without waking entities.
 /// Written on the write path (read-your-writes) and by the projection (repair); both carry the entity's
 /// sequence number and a row never moves backwards, so the two paths may race and repeat freely.
+/// An erased user stays as a tombstone row (<see cref="ErasedStatus"/>, every other column empty): its version keeps
+/// a late projection from writing the person's earlier events back, and no read shows it.
 /// </summary>
 public sealed class UserReadModel(SqlDatabase db)
 {
+    /// <summary>The status of a tombstone row. Never on the wire: every read leaves such rows out.</summary>
+    public const int ErasedStatus = -1;
+
     private const string Columns =
         "user_id, name, nickname, mobile, email, lark_id, dingtalk_id, wechat_id, tags, status, create_time, modify_time, version";
 
@@ -76,7 +81,7 @@ public sealed class UserReadModel(SqlDatabase db)
 
     public async Task<Page<UserState>> ListAsync(UserListQuery query, CancellationToken ct = default)
     {
-        var where = new StringBuilder("WHERE 1 = 1");
+        var where = new StringBuilder($"WHERE status <> {ErasedStatus}");
         var args = new DynamicParameters();
         if (!string.IsNullOrEmpty(query.UserId))
         {
@@ -113,7 +118,7 @@ public sealed class UserReadModel(SqlDatabase db)
         return await PageAsync($"WHERE status = 1 AND user_id IN ({match})", args, paging, ct);
     }
 
-    /// <summary>The users with these ids (any status); ids without a user are simply absent.</summary>
+    /// <summary>The users with these ids (enabled or disabled); ids without a user, or of an erased one, are simply absent.</summary>
     public async Task<IReadOnlyList<UserState>> GetManyAsync(IReadOnlyCollection<string> userIds, CancellationToken ct = default)
     {
         var result = new List<UserState>(userIds.Count);
@@ -121,7 +126,7 @@ public sealed class UserReadModel(SqlDatabase db)
         foreach (var chunk in userIds.Chunk(500))
         {
             var rows = await c.QueryAsync<UserRow>(new CommandDefinition(
-                $"SELECT {Columns} FROM mm_users WHERE {db.InList("user_id", "ids")}", new { ids = chunk }, cancellationToken: ct));
+                $"SELECT {Columns} FROM mm_users WHERE {db.InList("user_id", "ids")} AND status <> {ErasedStatus}", new { ids = chunk }, cancellationToken: ct));
             result.AddRange(rows.Select(r => r.ToState()));
         }
         return result;
@@ -219,19 +224,21 @@ public sealed class UserReadModel(SqlDatabase db)
             DingtalkId = s.Profile.DingtalkId,
             WechatId = s.Profile.WechatId,
             Tags = JsonSerializer.Serialize(s.Tags),
-            Status = s.Status,
-            CreateTime = s.CreatedAt.ToUnixTimeMilliseconds(),
+            Status = s.Erased ? ErasedStatus : s.Status,
+            CreateTime = s.Erased ? 0 : s.CreatedAt.ToUnixTimeMilliseconds(),
             ModifyTime = s.ModifiedAt.ToUnixTimeMilliseconds(),
             Version = version,
         };
 
-        public UserState ToState() => new(
-            UserId,
-            true,
-            new UserProfile(Name, Nickname, Mobile, Email, LarkId, DingtalkId, WechatId),
-            JsonSerializer.Deserialize<ImmutableArray<string>>(Tags),
-            Status == 1,
-            DateTimeOffset.FromUnixTimeMilliseconds(CreateTime),
-            DateTimeOffset.FromUnixTimeMilliseconds(ModifyTime));
+        public UserState ToState() => Status == ErasedStatus
+            ? UserState.Empty(UserId) with { Erased = true, ModifiedAt = DateTimeOffset.FromUnixTimeMilliseconds(ModifyTime) }
+            : new(
+                UserId,
+                true,
+                new UserProfile(Name, Nickname, Mobile, Email, LarkId, DingtalkId, WechatId),
+                JsonSerializer.Deserialize<ImmutableArray<string>>(Tags),
+                Status == 1,
+                DateTimeOffset.FromUnixTimeMilliseconds(CreateTime),
+                DateTimeOffset.FromUnixTimeMilliseconds(ModifyTime));
     }
 }

@@ -62,7 +62,7 @@ public static class HttpWiring
         if (error is not null && error is not BadHttpRequestException)
         {
             ctx.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Http")
-                .LogError(error, "Unhandled error on {Method} {Path}", ctx.Request.Method, ctx.Request.Path);
+                .LogError("Unhandled error on {Method} {Path}: {Error}", ctx.Request.Method, PersonalData.Scrub(ctx.Request.Path.Value), PersonalData.Describe(error));
         }
         await result.ExecuteAsync(ctx);
     }

@@ -72,6 +72,13 @@ public static class UserApi
         group.MapPost("/enable", EnableAsync).Audited("user.enable", "user_id")
             .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Re-enable a disabled user (status 1)");
+        group.MapPost("/erase", EraseAsync)
+            .AcceptsBody<UserIdRequest>(UserIdField).Produces<EraseUserResponse>()
+            .WithErrors(ResultCode.UserNotFound, ResultCode.StoreFailed)
+            .WithSummary("Erase a person: contacts, name and tags removed from the user (a tombstone; the journal's earlier events deleted) "
+                + "and from the user list; their records' addresses masked and their content cleared, unsent ones cancelled. "
+                + "Repeatable; 9002/404 if unknown. Not reached: messages already delivered, records sent to a direct `to`, queue, "
+                + "outbox files, backups and logs (see README, Personal data)");
         group.MapPost("/find_by_tags", FindByTagsAsync)
             .AcceptsBody<FindByTagsRequest>(
                 Field.List("tags", "The tags to look for (at least one)", TagField, required: true),
@@ -196,6 +203,24 @@ public static class UserApi
         }
         var reply = await users.SendAsync(command(req.UserId!), ct);
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
+    }
+
+    private static async Task<IResult> EraseAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
+    {
+        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return error!;
+        }
+        var invalid = UserId.Validate(req.UserId);
+        if (invalid is not null)
+        {
+            return Api.Invalid(invalid);
+        }
+        var erased = await users.EraseAsync(req.UserId!, ct);
+        return erased is { IsOk: true, Records: { } records }
+            ? Api.Ok(new EraseUserResponse(req.UserId!, records.RecordsMasked, records.RecordsCancelled))
+            : Api.Error(erased.Code, erased.Message);
     }
 
     private static async Task<IResult> FindByTagsAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)

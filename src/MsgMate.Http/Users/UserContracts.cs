@@ -77,6 +77,12 @@ public sealed class FindByTagsRequest
 
 public sealed record UserIdResponse([property: JsonPropertyName("user_id")] string UserId) : Envelope;
 
+/// <summary>What an erase reached: the user's records now masked, and how many of them were cancelled before sending.</summary>
+public sealed record EraseUserResponse(
+    [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("records_masked")] int RecordsMasked,
+    [property: JsonPropertyName("records_cancelled")] int RecordsCancelled) : Envelope;
+
 public sealed record GetUserResponse([property: JsonPropertyName("user")] UserDto User) : Envelope;
 
 public sealed record UserListResponse(

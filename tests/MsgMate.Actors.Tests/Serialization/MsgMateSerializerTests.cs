@@ -29,12 +29,15 @@ public sealed class MsgMateSerializerTests : IDisposable
         new UserEvents.Updated("u1", Profile with { Email = "" }, [], At),
         new UserEvents.Disabled("u1", At),
         new UserEvents.Enabled("u1", At),
+        new UserEvents.Erased("u1", At),
         User,
+        User.Apply(new UserEvents.Erased("u1", At)),
         new UserCommands.Create("u1", Profile, ["vip"]),
         new UserCommands.Update("u1", new UserPatch(Name: "B", Tags: ImmutableArray<string>.Empty, Enabled: false, Clear: ["email"])),
         new UserCommands.Disable("u1"),
         new UserCommands.Enable("u1"),
         new UserCommands.Get("u1"),
+        new UserCommands.Erase("u1"),
         UserReply.Ok(User, 3),
         new TemplateEvents.Created("t1", Draft, At),
         new TemplateEvents.Updated("t1", Draft with { Content = "x" }, At),
@@ -121,5 +124,17 @@ public sealed class MsgMateSerializerTests : IDisposable
     public void Unknown_manifest_is_refused()
     {
         Assert.ThrowsAny<Exception>(() => _serializer.FromBinary("{}"u8.ToArray(), "user.created.v99"));
+    }
+
+    [Fact(DisplayName = "A user state snapshot stored before erasing existed reads back as not erased")]
+    public void Stored_state_without_erased_reads_back()
+    {
+        const string stored = """
+            {"userId":"u9","exists":true,"profile":{"name":"Zed","nickname":"","mobile":"","email":"","larkId":"","dingtalkId":"","wechatId":""},"tags":[],"enabled":true,"createdAt":"2023-11-14T22:13:20.123+00:00","modifiedAt":"2023-11-14T22:13:20.123+00:00"}
+            """;
+        var state = Assert.IsType<UserState>(_serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(stored), "user.state.v1"));
+        Assert.True(state.Exists);
+        Assert.False(state.Erased);
+        Assert.Equal("Zed", state.Profile.Name);
     }
 }

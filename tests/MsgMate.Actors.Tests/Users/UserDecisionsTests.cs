@@ -137,4 +137,67 @@ public class UserDecisionsTests
         Assert.NotNull(UserValidation.NormalizeTags(["ok", null]).Error);
         Assert.Null(UserValidation.NormalizeTags(Enumerable.Range(0, 50).Select(i => $"t{i}")).Error);
     }
+
+    [Fact(DisplayName = "Erase emits the Erased tombstone; the state keeps only the id, no contact, name or tag")]
+    public void Erase_emits_tombstone()
+    {
+        var erased = Run(Created("vip"), new UserCommands.Erase("u1"), out var decision);
+
+        var evt = Assert.IsType<UserEvents.Erased>(Assert.Single(decision.Events));
+        Assert.Equal("u1", evt.UserId);
+        Assert.Equal(T1, evt.At);
+        Assert.True(erased.Erased);
+        Assert.False(erased.Exists);
+        Assert.False(erased.Enabled);
+        Assert.Equal("u1", erased.UserId);
+        Assert.Equal(UserProfile.Empty, erased.Profile);
+        Assert.Empty(erased.Tags);
+        Assert.Equal(T1, erased.ModifiedAt);
+    }
+
+    [Fact(DisplayName = "Erasing an erased user is a success without a new event; erasing one never created is 9002")]
+    public void Erase_is_repeatable()
+    {
+        var erased = Run(Created(), new UserCommands.Erase("u1"), out _);
+
+        var again = UserDecisions.Decide(erased, new UserCommands.Erase("u1"), T1);
+        Assert.Null(again.Rejection);
+        Assert.Empty(again.Events);
+
+        var unknown = UserDecisions.Decide(UserState.Empty("u2"), new UserCommands.Erase("u2"), T1);
+        Assert.Equal(ResultCode.UserNotFound, unknown.Rejection?.Code);
+    }
+
+    [Theory(DisplayName = "An erased user is not found for get, update, disable and enable")]
+    [MemberData(nameof(CommandsOnErased))]
+    public void Erased_user_is_not_found(IUserCommand command)
+    {
+        var erased = Run(Created(), new UserCommands.Erase("u1"), out _);
+
+        var decision = UserDecisions.Decide(erased, command, T1);
+
+        Assert.Equal(ResultCode.UserNotFound, decision.Rejection?.Code);
+    }
+
+    public static IEnumerable<object[]> CommandsOnErased() =>
+    [
+        [new UserCommands.Get("u1")],
+        [new UserCommands.Update("u1", new UserPatch(Nickname: "back"))],
+        [new UserCommands.Disable("u1")],
+        [new UserCommands.Enable("u1")],
+    ];
+
+    [Fact(DisplayName = "A create after an erase starts a new user under the same id")]
+    public void Create_after_erase()
+    {
+        var erased = Run(Created("vip"), new UserCommands.Erase("u1"), out _);
+
+        var again = Run(erased, new UserCommands.Create("u1", UserProfile.Empty with { Name = "New" }, []), out var decision);
+
+        Assert.IsType<UserEvents.Created>(Assert.Single(decision.Events));
+        Assert.True(again.Exists);
+        Assert.False(again.Erased);
+        Assert.Equal("New", again.Profile.Name);
+        Assert.Empty(again.Tags);
+    }
 }

@@ -95,4 +95,36 @@ public sealed class UserEntitySpecs() : TestKit(Config)
         Assert.Equal(ResultCode.UserNotFound, reply.Code);
         Assert.Null(reply.State);
     }
+
+    [Fact(DisplayName = "Erase answers once the journal is compacted; a restarted entity recovers erased from the snapshot")]
+    public void Erase_survives_restart()
+    {
+        var entity = Entity("spec-5");
+        entity.Tell(new UserCommands.Create("spec-5", Ann, ["vip"]));
+        ExpectMsg<UserReply>();
+        entity.Tell(new UserCommands.Update("spec-5", new UserPatch(Mobile: "13812348000")));
+        ExpectMsg<UserReply>();
+
+        entity.Tell(new UserCommands.Erase("spec-5"));
+        var erased = ExpectMsg<UserReply>();
+        Assert.True(erased.IsOk, erased.Message);
+        Assert.Equal(3, erased.Version);
+        Assert.True(erased.State!.Erased);
+        Watch(entity);
+        Sys.Stop(entity);
+        ExpectTerminated(entity);
+
+        var again = Entity("spec-5");
+        again.Tell(new UserCommands.Get("spec-5"));
+        Assert.Equal(ResultCode.UserNotFound, ExpectMsg<UserReply>().Code);
+        again.Tell(new UserCommands.Erase("spec-5"));
+        var repeated = ExpectMsg<UserReply>();
+        Assert.True(repeated.IsOk, repeated.Message);
+        Assert.Equal(3, repeated.Version);
+        again.Tell(new UserCommands.Create("spec-5", Ann with { Name = "New" }, []));
+        var created = ExpectMsg<UserReply>();
+        Assert.True(created.IsOk);
+        Assert.Equal(4, created.Version);
+        Assert.Equal("New", created.State!.Profile.Name);
+    }
 }

@@ -264,7 +264,7 @@ public sealed class DingTalkAppTests : IDisposable
 
         Assert.DoesNotContain(User, outcome.Error);
         Assert.DoesNotContain("tok-secret-1", outcome.Error);
-        Assert.Contains("ma***20", outcome.Error);
+        Assert.Contains("mana***", outcome.Error);
     }
 
     [Theory(DisplayName = "A recipient that is not one user id (a list, blank) fails permanently and sends nothing")]

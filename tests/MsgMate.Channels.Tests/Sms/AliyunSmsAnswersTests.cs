@@ -1,4 +1,5 @@
 using MsgMate.Actors.Channels;
+using MsgMate.Actors.Common;
 using MsgMate.Actors.Channels.Sms;
 
 namespace MsgMate.Channels.Tests.Sms;
@@ -156,11 +157,11 @@ public sealed class AliyunSmsAnswersTests
 
         Assert.DoesNotContain("13812345678", outcome.Error);
         Assert.DoesNotContain("12345678,", outcome.Error);
-        Assert.Contains("861****5678", outcome.Error);
+        Assert.Contains("+86138****5678", outcome.Error);
         Assert.Contains("138****5678", outcome.Error);
         Assert.Contains("12****78", outcome.Error);
-        Assert.True(AliyunSmsAnswers.Mask(new string('x', 500)).Length <= 201);
-        Assert.Equal("code 1234 ok", AliyunSmsAnswers.Mask("code 1234 ok"));
+        Assert.True(PersonalData.Scrub(new string('x', 500)).Length <= 201);
+        Assert.Equal("code 1234 ok", PersonalData.Scrub("code 1234 ok"));
     }
 
     [Theory(DisplayName = "Answers are read from JSON objects (field names case-insensitive); anything else is unreadable")]

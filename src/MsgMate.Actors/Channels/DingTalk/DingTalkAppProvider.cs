@@ -82,7 +82,7 @@ public sealed class DingTalkAppProvider : IProvider
             }
             var verdict = DingTalkReplies.Classify(
                 reply.Status, reply.Long("errcode"), reply.String("sub_code"),
-                JsonApi.Scrub(DingTalkRobotProvider.VendorMessage(reply), to, token.Token, _app.AppSecret, _app.AppKey));
+                PersonalData.Scrub(DingTalkRobotProvider.VendorMessage(reply), to, token.Token, _app.AppSecret, _app.AppKey));
             if (verdict.Kind == ReplyKind.TokenRejected)
             {
                 Token.Invalidate(token.Token);
@@ -109,7 +109,7 @@ public sealed class DingTalkAppProvider : IProvider
         {
             var verdict = DingTalkReplies.Classify(
                 reply.Status, reply.Long("errcode"), reply.String("sub_code"),
-                JsonApi.Scrub(DingTalkRobotProvider.VendorMessage(reply), null, _app.AppSecret, _app.AppKey));
+                PersonalData.Scrub(DingTalkRobotProvider.VendorMessage(reply), null, _app.AppSecret, _app.AppKey));
             var accessToken = reply.String("access_token");
             var expiresIn = reply.Long("expires_in");
             result = verdict.Kind switch

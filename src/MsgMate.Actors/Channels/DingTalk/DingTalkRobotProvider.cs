@@ -85,7 +85,7 @@ public sealed class DingTalkRobotProvider : IProvider
         }
         var verdict = DingTalkReplies.Classify(
             reply.Status, reply.Long("errcode"), reply.String("sub_code"),
-            JsonApi.Scrub(VendorMessage(reply), null, accessToken, secret));
+            PersonalData.Scrub(VendorMessage(reply), null, accessToken, secret));
         // A robot has no token to renew: a token complaint is its configuration.
         return verdict.Kind == ReplyKind.TokenRejected
             ? SendOutcome.Permanent(Name, verdict.Reason)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -25,7 +24,7 @@ namespace MsgMate.Actors.Channels.Email;
 /// carries no address and no message content. Throws <see cref="OperationCanceledException"/> only when
 /// <c>ct</c> is cancelled (the caller stops; whether the server got the message is then unknown).</para>
 /// </remarks>
-public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
+public sealed class SmtpEmailSender : IProvider, IAsyncDisposable
 {
     private readonly EmailOptions _options;
     private readonly MailboxAddress _from;
@@ -300,7 +299,9 @@ public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
                 return SendOutcome.Permanent(Provider, "malformed address");
             default:
                 // Not a known delivery failure; kept retryable so the record keeps the error and the pipeline decides.
-                _log.LogError(e, "Email {MsgId}: unexpected {Exception} from the SMTP client", message.MsgId, e.GetType().Name);
+                // Not the exception itself: its message may echo the address.
+                _log.LogError("Email {MsgId}: unexpected {Exception} from the SMTP client: {Error}",
+                    message.MsgId, e.GetType().Name, PersonalData.Describe(e, message.To));
                 return SendOutcome.Retry(Provider, $"unexpected {e.GetType().Name}: {Redact(e.Message, message)}");
         }
     }
@@ -341,17 +342,8 @@ public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
         }
     }
 
-    /// <summary>Server texts often echo the address ("550 &lt;bob@x&gt;: unknown user"); keep the code, drop the address.</summary>
-    private static string Redact(string text, OutboundMessage message)
-    {
-        var result = text.ReplaceLineEndings(" ");
-        if (!string.IsNullOrWhiteSpace(message.To))
-        {
-            result = result.Replace(message.To.Trim(), "<recipient>", StringComparison.OrdinalIgnoreCase);
-        }
-        result = AddressLike().Replace(result, "<address>");
-        return result.Length <= 300 ? result : result[..300] + "…";
-    }
+    /// <summary>Server texts often echo the address ("550 &lt;bob@x&gt;: unknown user") and sometimes the login: keep the code, mask the rest.</summary>
+    private string Redact(string text, OutboundMessage message) => PersonalData.Scrub(text, message.To, _options.Password);
 
     private static SecureSocketOptions ToMailKit(EmailTlsMode mode) => mode switch
     {
@@ -360,9 +352,6 @@ public sealed partial class SmtpEmailSender : IProvider, IAsyncDisposable
         EmailTlsMode.SslOnConnect => SecureSocketOptions.SslOnConnect,
         _ => SecureSocketOptions.StartTlsWhenAvailable,
     };
-
-    [GeneratedRegex(@"[^\s<>""'(),;:\[\]]+@[^\s<>""'(),;:\[\]]+")]
-    private static partial Regex AddressLike();
 
     private sealed class PooledConnection(SmtpClient client, long id, DateTimeOffset lastUsed)
     {

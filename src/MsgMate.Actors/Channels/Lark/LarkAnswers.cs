@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace MsgMate.Actors.Channels.Lark;
 
@@ -118,7 +117,7 @@ public sealed record LarkReply(int HttpStatus, long? Code, string Msg, string Me
 /// (with the rate-limit pause when given); no Lark JSON with another 4xx → permanent (a wrong BaseUrl).</item>
 /// </list>
 /// </summary>
-public static partial class LarkAnswers
+public static class LarkAnswers
 {
     /// <summary>Token-invalid codes: refresh the token once and resend.</summary>
     public static readonly IReadOnlySet<long> TokenInvalidCodes = new HashSet<long> { 99991661, 99991663, 99991664, 99991665, 99991668 };
@@ -131,8 +130,6 @@ public static partial class LarkAnswers
 
     /// <summary>"request trigger frequency limit".</summary>
     public const long RateLimited = 99991400;
-
-    private const int MaxMsgLength = 200;
 
     /// <summary>Classifies an answer of im/v1/messages.</summary>
     public static LarkAnswer ClassifySend(LarkReply reply)
@@ -195,40 +192,6 @@ public static partial class LarkAnswers
         return reply.LogId.Length == 0 ? text : $"{text} log_id {reply.LogId}";
     }
 
-    /// <summary>
-    /// Lark's msg without personal data: the recipient masked wherever it appears, any other email address masked,
-    /// at most 200 characters.
-    /// </summary>
-    public static string Scrub(string msg, string recipient)
-    {
-        if (string.IsNullOrEmpty(msg))
-        {
-            return "";
-        }
-        if (!string.IsNullOrWhiteSpace(recipient))
-        {
-            msg = msg.Replace(recipient.Trim(), Mask(recipient.Trim()), StringComparison.OrdinalIgnoreCase);
-        }
-        msg = EmailLike().Replace(msg, m => Mask(m.Value));
-        msg = string.Concat(msg.Where(c => !char.IsControl(c)));
-        return msg.Length <= MaxMsgLength ? msg : msg[..MaxMsgLength] + "…";
-    }
-
-    /// <summary>A recipient for errors and logs: a***@example.com, ou_1****cdef, 12****.</summary>
-    public static string Mask(string recipient)
-    {
-        if (string.IsNullOrEmpty(recipient))
-        {
-            return "";
-        }
-        var at = recipient.IndexOf('@');
-        if (at > 0)
-        {
-            return recipient[0] + "***" + recipient[at..];
-        }
-        return recipient.Length <= 8 ? recipient[..Math.Min(2, recipient.Length)] + "****" : recipient[..4] + "****" + recipient[^4..];
-    }
-
     private static LarkAnswer ByStatus(LarkReply reply, string prefix)
     {
         var status = reply.HttpStatus;
@@ -237,7 +200,4 @@ public static partial class LarkAnswers
             ? new LarkAnswer(LarkAnswerKind.Retryable, error, RetryAfter: reply.RateLimitReset)
             : new LarkAnswer(LarkAnswerKind.Permanent, error);
     }
-
-    [GeneratedRegex(@"[^\s@""'<>()\[\],;:]+@[^\s@""'<>()\[\],;:]+")]
-    private static partial Regex EmailLike();
 }

@@ -81,7 +81,7 @@ public sealed class LarkProvider : IProvider
             var reply = LarkReply.Parse((int)response.StatusCode, body, Header(response, "x-ogw-ratelimit-reset"), Header(response, "x-tt-logid"));
             return LarkAnswers.ClassifySend(reply with
             {
-                Msg = LarkAnswers.Scrub(reply.Msg, to),
+                Msg = PersonalData.Scrub(reply.Msg, to, token, _app.AppSecret),
                 RateLimitReset = reply.RateLimitReset ?? response.Headers.RetryAfter?.Delta,
             });
         }

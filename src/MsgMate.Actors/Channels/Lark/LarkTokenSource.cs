@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MsgMate.Actors.Common;
 
 namespace MsgMate.Actors.Channels.Lark;
 
@@ -94,7 +95,7 @@ internal sealed class LarkTokenSource
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             var reply = LarkReply.Parse((int)response.StatusCode, body, LarkProvider.Header(response, "x-ogw-ratelimit-reset"), LarkProvider.Header(response, "x-tt-logid"));
-            reply = reply with { Msg = LarkAnswers.Scrub(reply.Msg, "") };
+            reply = reply with { Msg = PersonalData.Scrub(reply.Msg, null, _app.AppSecret) };
             var answer = LarkAnswers.ClassifyToken(reply);
             if (answer.Kind == LarkAnswerKind.Ok)
             {

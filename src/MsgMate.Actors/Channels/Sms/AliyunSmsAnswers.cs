@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using MsgMate.Actors.Common;
 
 namespace MsgMate.Actors.Channels.Sms;
 
@@ -165,24 +165,12 @@ public static class AliyunSmsAnswers
 
     private static string Details(string code, AliyunAnswer answer, int httpStatus)
     {
-        var message = Mask(answer.Message ?? "");
+        // Aliyun echoes the numbers it refuses ("invalid mobile 138…"): masked like every other log text.
+        var message = PersonalData.Scrub(answer.Message);
         var text = message.Length > 0 ? $"{Clip(code, 80)} {message}" : Clip(code, 80);
         var request = string.IsNullOrWhiteSpace(answer.RequestId) ? "" : $", RequestId {Clip(answer.RequestId.Trim(), 64)}";
         return $"{text} (HTTP {httpStatus}{request})";
     }
-
-    private static readonly Regex DigitRun = new(@"\+?\d{7,}", RegexOptions.CultureInvariant);
-
-    /// <summary>
-    /// Aliyun's message, shortened, with any run of 7 or more digits (it may be a phone number) masked: 138****8000
-    /// for 11 digits or more, 12****78 for fewer.
-    /// </summary>
-    public static string Mask(string providerMessage) =>
-        Clip(DigitRun.Replace(providerMessage.Trim(), m =>
-        {
-            var digits = m.Value.TrimStart('+');
-            return digits.Length >= 11 ? digits[..3] + "****" + digits[^4..] : digits[..2] + "****" + digits[^2..];
-        }), 200);
 
     private static string Clip(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 }

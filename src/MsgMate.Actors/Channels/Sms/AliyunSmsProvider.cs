@@ -89,7 +89,11 @@ public sealed class AliyunSmsProvider : IProvider
         {
             using var response = await _http.SendAsync(request, timeout.Token);
             var text = await response.Content.ReadAsStringAsync(timeout.Token);
-            return AliyunSmsAnswers.Map(Name, (int)response.StatusCode, AliyunAnswer.Parse(text), _clock.GetUtcNow(), RetryAfter(response));
+            var outcome = AliyunSmsAnswers.Map(Name, (int)response.StatusCode, AliyunAnswer.Parse(text), _clock.GetUtcNow(), RetryAfter(response));
+            // Aliyun's messages may quote the request (the number, the AccessKeyId): neither stays in the error.
+            return outcome.Error is { Length: > 0 } error
+                ? outcome with { Error = PersonalData.Scrub(error, 1000, message.To, _account.AccessKeyId, _account.AccessKeySecret) }
+                : outcome;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

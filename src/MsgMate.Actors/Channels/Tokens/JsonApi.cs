@@ -53,9 +53,6 @@ public static class JsonApi
     /// <summary>Plain UTF-8 in the body (Chinese text as is, not \u escapes); the bodies never end up in HTML.</summary>
     public static readonly JsonSerializerOptions Serializer = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Longest piece of a vendor message kept in an error text.</summary>
-    private const int VendorMessageLimit = 200;
-
     public static HttpRequestMessage PostJson(string url, JsonNode body)
     {
         var content = new StringContent(body.ToJsonString(Serializer), Encoding.UTF8);
@@ -133,34 +130,6 @@ public static class JsonApi
             _ => null,
         };
     }
-
-    /// <summary>
-    /// A vendor's message made safe for the attempt history: every secret and the recipient removed, one line,
-    /// at most 200 characters.
-    /// </summary>
-    public static string Scrub(string? vendorMessage, string? recipient, params string?[] secrets)
-    {
-        if (string.IsNullOrWhiteSpace(vendorMessage))
-        {
-            return "";
-        }
-        var text = vendorMessage.ReplaceLineEndings(" ").Trim();
-        foreach (var secret in secrets)
-        {
-            if (!string.IsNullOrEmpty(secret) && secret.Length >= 4)
-            {
-                text = text.Replace(secret, "***", StringComparison.Ordinal);
-            }
-        }
-        if (!string.IsNullOrEmpty(recipient) && recipient.Length >= 2)
-        {
-            text = text.Replace(recipient, MaskId(recipient), StringComparison.OrdinalIgnoreCase);
-        }
-        return text.Length <= VendorMessageLimit ? text : text[..VendorMessageLimit] + "…";
-    }
-
-    /// <summary>A user id for a log line: its first and last two characters ("manager4220" → "ma***20").</summary>
-    public static string MaskId(string id) => id.Length <= 6 ? "***" : $"{id[..2]}***{id[^2..]}";
 
     /// <summary>The base URL without a trailing slash, joined with <paramref name="path"/>.</summary>
     public static string Join(string baseUrl, string path) => baseUrl.TrimEnd('/') + path;

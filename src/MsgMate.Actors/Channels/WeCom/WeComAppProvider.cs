@@ -75,7 +75,7 @@ public sealed class WeComAppProvider : IProvider
                 return SendOutcome.Retry(Name, failure);
             }
             var verdict = WeComReplies.Classify(
-                reply.Status, reply.Long("errcode"), JsonApi.Scrub(reply.String("errmsg"), to, token.Token, _app.CorpSecret),
+                reply.Status, reply.Long("errcode"), PersonalData.Scrub(reply.String("errmsg"), to, token.Token, _app.CorpSecret),
                 reply.String("invaliduser"), reply.String("unlicenseduser"));
             if (verdict.Kind == ReplyKind.TokenRejected)
             {
@@ -101,7 +101,7 @@ public sealed class WeComAppProvider : IProvider
         }
         else
         {
-            var verdict = WeComReplies.Classify(reply.Status, reply.Long("errcode"), JsonApi.Scrub(reply.String("errmsg"), null, _app.CorpSecret));
+            var verdict = WeComReplies.Classify(reply.Status, reply.Long("errcode"), PersonalData.Scrub(reply.String("errmsg"), null, _app.CorpSecret));
             var accessToken = reply.String("access_token");
             var expiresIn = reply.Long("expires_in");
             result = verdict.Kind switch

@@ -66,7 +66,7 @@ public sealed class WeComRobotProvider : IProvider
         {
             return SendOutcome.Retry(Name, failure);
         }
-        var verdict = WeComReplies.Classify(reply.Status, reply.Long("errcode"), JsonApi.Scrub(reply.String("errmsg"), null, key));
+        var verdict = WeComReplies.Classify(reply.Status, reply.Long("errcode"), PersonalData.Scrub(reply.String("errmsg"), null, key));
         // A robot has no token to renew: a token complaint is its configuration.
         return verdict.Kind == ReplyKind.TokenRejected ? SendOutcome.Permanent(Name, verdict.Reason) : verdict.ToOutcome(Name);
     }
