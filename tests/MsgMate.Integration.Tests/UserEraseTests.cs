@@ -58,6 +58,10 @@ public abstract class UserEraseTests(Db kind)
             Assert.Equal(id, erased["user_id"].GetString());
             Assert.Equal(3, erased["records_masked"].GetInt32());
             Assert.Equal(1, erased["records_cancelled"].GetInt32());
+            // The audit trail names the erase and its user id, never the erased contacts.
+            var audit = (await first.GetAsync($"/admin/audit?action=user.erase&target={id}")).ShouldSucceed();
+            Assert.Equal(1, audit["total"].GetInt64());
+            Assert.DoesNotContain(email, audit.Body.ToString());
 
             await AssertErasedAsync(first, db, id, tag, personal);
             var emailRecord = (await first.GetAsync($"/msg/get_msg_record?msgID={emailMsg}")).ShouldSucceed();

@@ -72,7 +72,7 @@ public static class UserApi
         group.MapPost("/enable", EnableAsync).Audited("user.enable", "user_id")
             .AcceptsBody<UserIdRequest>(UserIdField).Produces<Envelope>().WithErrors(ResultCode.UserNotFound)
             .WithSummary("Re-enable a disabled user (status 1)");
-        group.MapPost("/erase", EraseAsync)
+        group.MapPost("/erase", EraseAsync).Audited("user.erase", "user_id")
             .AcceptsBody<UserIdRequest>(UserIdField).Produces<EraseUserResponse>()
             .WithErrors(ResultCode.UserNotFound, ResultCode.StoreFailed)
             .WithSummary("Erase a person: contacts, name and tags removed from the user (a tombstone; the journal's earlier events deleted) "
