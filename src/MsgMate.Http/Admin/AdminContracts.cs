@@ -62,7 +62,7 @@ public sealed record AuditListResponse(
     [property: JsonPropertyName("page_size")] int PageSize) : Envelope;
 
 /// <summary>Which quota: scope, subject and channel.</summary>
-public sealed class QuotaKeyRequest
+public class QuotaKeyRequest
 {
     [JsonPropertyName("scope")] public string? Scope { get; set; }
     [JsonPropertyName("source_id")] public string? SourceId { get; set; }
@@ -72,13 +72,8 @@ public sealed class QuotaKeyRequest
 }
 
 /// <summary>A quota, with the Go tables' field names (<c>unit</c> in milliseconds).</summary>
-public sealed class QuotaRequest
+public sealed class QuotaRequest : QuotaKeyRequest
 {
-    [JsonPropertyName("scope")] public string? Scope { get; set; }
-    [JsonPropertyName("source_id")] public string? SourceId { get; set; }
-    [JsonPropertyName("user_id")] public string? UserId { get; set; }
-    [JsonPropertyName("caller")] public string? Caller { get; set; }
-    [JsonPropertyName("channel")] public int? Channel { get; set; }
     [JsonPropertyName("num")] public long? Num { get; set; }
     [JsonPropertyName("unit")] public long? Unit { get; set; }
 }

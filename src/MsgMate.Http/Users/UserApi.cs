@@ -191,36 +191,38 @@ public static class UserApi
     private static async Task<IResult> SendByIdAsync(
         HttpRequest http, UserService users, MsgMateOptions options, Func<string, IUserCommand> command, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
-        if (req is null)
+        var (userId, error) = await ReadUserIdAsync(http, options);
+        if (userId is null)
         {
             return error!;
         }
-        var invalid = UserId.Validate(req.UserId);
-        if (invalid is not null)
-        {
-            return Api.Invalid(invalid);
-        }
-        var reply = await users.SendAsync(command(req.UserId!), ct);
+        var reply = await users.SendAsync(command(userId), ct);
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
     }
 
     private static async Task<IResult> EraseAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
-        if (req is null)
+        var (userId, error) = await ReadUserIdAsync(http, options);
+        if (userId is null)
         {
             return error!;
         }
-        var invalid = UserId.Validate(req.UserId);
-        if (invalid is not null)
-        {
-            return Api.Invalid(invalid);
-        }
-        var erased = await users.EraseAsync(req.UserId!, ct);
+        var erased = await users.EraseAsync(userId, ct);
         return erased is { IsOk: true, Records: { } records }
-            ? Api.Ok(new EraseUserResponse(req.UserId!, records.RecordsMasked, records.RecordsCancelled))
+            ? Api.Ok(new EraseUserResponse(userId, records.RecordsMasked, records.RecordsCancelled))
             : Api.Error(erased.Code, erased.Message);
+    }
+
+    /// <summary>A body of just <c>{user_id}</c>, checked.</summary>
+    private static async Task<(string? UserId, IResult? Error)> ReadUserIdAsync(HttpRequest http, MsgMateOptions options)
+    {
+        var (req, error) = await RequestReader.ReadBodyAsync<UserIdRequest>(http, options.MaxRequestBodyBytes);
+        if (req is null)
+        {
+            return (null, error);
+        }
+        var invalid = UserId.Validate(req.UserId);
+        return invalid is null ? (req.UserId!, null) : (null, Api.Invalid(invalid));
     }
 
     private static async Task<IResult> FindByTagsAsync(HttpRequest http, UserService users, MsgMateOptions options, CancellationToken ct)
