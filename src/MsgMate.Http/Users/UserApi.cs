@@ -21,7 +21,7 @@ public static class UserApi
     private static readonly ApiField[] ProfileFields =
     [
         Field.Text("nickname", "Nickname", maxLength: UserValidation.MaxNameLength),
-        Field.Text("mobile", "Mobile number: 5-20 digits, optionally starting with +", pattern: UserValidation.MobilePattern),
+        Field.Text("mobile", "Mobile number: 5-20 digits, optionally starting with +", maxLength: 21, pattern: UserValidation.MobilePattern),
         Field.Text("email", "Email address", maxLength: UserValidation.MaxEmailLength, pattern: UserValidation.EmailPattern),
         Field.Text("lark_id", "Lark (Feishu) id", maxLength: UserValidation.MaxContactLength),
         Field.Text("dingtalk_id", "DingTalk id", maxLength: UserValidation.MaxContactLength),
@@ -30,7 +30,7 @@ public static class UserApi
 
     private static readonly ApiField StatusField = Field.IntChoice("status", "1 enabled, 0 disabled", [1, 0]);
 
-    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app, MsgMateOptions options)
     {
         var group = app.MapGroup("/user").WithTags("Users");
         group.MapPost("/create", CreateAsync)
@@ -59,10 +59,10 @@ public static class UserApi
         group.MapGet("/list", ListAsync).Produces<UserListResponse>()
             .WithQueryParameters(
                 Field.Page, Field.PageSize,
-                Field.Text("user_id", "Only this user id"),
-                Field.Text("keyword", "A substring of the user id, name, nickname, email or mobile (case-insensitive)"),
-                Field.Text("name", "The same as keyword (used when keyword is absent)"),
-                Field.Text("tag", "Only users carrying this tag"),
+                Field.Text("user_id", "Only this user id", maxLength: UserId.MaxLength),
+                Field.Text("keyword", "A substring of the user id, name, nickname, email or mobile (case-insensitive)", maxLength: UserValidation.MaxEmailLength),
+                Field.Text("name", "The same as keyword (used when keyword is absent)", maxLength: UserValidation.MaxEmailLength),
+                Field.Text("tag", "Only users carrying this tag", maxLength: UserValidation.MaxTagLength),
                 StatusField with { Description = "Only enabled (1) or disabled (0) users" })
             .WithSummary("List users, newest first; filters user_id, keyword, tag, status");
         group.MapPost("/delete", DeleteAsync)
@@ -80,7 +80,7 @@ public static class UserApi
             .Produces<FindByTagsResponse>()
             .WithSummary("Enabled users carrying all or any of the tags");
         group.MapGet("/tag_statistics", TagStatisticsAsync).Produces<TagStatisticsResponse>()
-            .WithSummary("How many enabled users carry each tag");
+            .WithSummary($"How many enabled users carry each tag: the {options.Limits.MaxTagStatistics} most used, most used first");
         return app;
     }
 
@@ -236,9 +236,9 @@ public static class UserApi
             found.Items.Select(u => UserDto.From(u, options.Zone)).ToList(), found.Total, found.Total, page));
     }
 
-    private static async Task<IResult> TagStatisticsAsync(UserService users, CancellationToken ct)
+    private static async Task<IResult> TagStatisticsAsync(UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var stats = (await users.ReadModel.TagStatisticsAsync(ct)).Select(t => new TagStatisticDto(t.Tag, t.Count)).ToList();
+        var stats = (await users.ReadModel.TagStatisticsAsync(options.Limits.MaxTagStatistics, ct)).Select(t => new TagStatisticDto(t.Tag, t.Count)).ToList();
         return Api.Ok(new TagStatisticsResponse(stats, stats));
     }
 }
