@@ -22,24 +22,27 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
     private sealed record Param(
         string Name, string Type, bool Required = false, long? Min = null, long? Max = null, int? MaxLength = null, object[]? Enum = null);
 
-    private static readonly Param Page = new("page", "integer", Min: 1);
+    private static readonly Param Page = new("page", "integer", Min: 1, Max: 10_000);
     private static readonly Param PageSize = new("page_size", "integer", Min: 1, Max: 100);
-    private static Param Text(string name) => new(name, "string");
+    private static Param Text(string name, int? maxLength = null) => new(name, "string", MaxLength: maxLength);
 
     /// <summary>Every GET route's query parameters, from the handlers (RequestReader.Query / QueryInt / Paging).</summary>
     private static readonly Dictionary<string, Param[]> QueryParameters = new()
     {
         ["/user/get"] = [new("user_id", "string", Required: true, MaxLength: 64)],
-        ["/user/list"] = [Page, PageSize, Text("user_id"), Text("keyword"), Text("name"), Text("tag"), new("status", "integer", Enum: [0, 1])],
+        ["/user/list"] =
+        [
+            Page, PageSize, Text("user_id", 64), Text("keyword", 254), Text("name", 254), Text("tag", 32), new("status", "integer", Enum: [0, 1]),
+        ],
         ["/user/tag_statistics"] = [],
         ["/msg/get_template"] = [new("templateID", "string", Required: true, MaxLength: 64)],
-        ["/msg/list_templates"] = [Page, PageSize, Text("source_id"), new("channel", "integer", Enum: [0, 1, 2, 3, 4, 5, 6])],
+        ["/msg/list_templates"] = [Page, PageSize, Text("source_id", 64), new("channel", "integer", Enum: [0, 1, 2, 3, 4, 5, 6])],
         ["/msg/get_msg_record"] = [new("msgID", "string", Required: true, MaxLength: 64)],
         ["/msg/list_msg_records"] =
         [
-            Page, PageSize, Text("msg_id"), Text("to"), new("status", "integer", Enum: [1, 2, 3, 4, 5, 6]),
+            Page, PageSize, Text("msg_id", 64), Text("to", 254), new("status", "integer", Enum: [1, 2, 3, 4, 5, 6]),
             new("channel", "integer", Enum: [1, 2, 3, 4, 5, 6]), new("priority", "integer", Enum: [1, 2, 3]),
-            Text("batch_id"), Text("source_id"), Text("schedule_id"), Text("start_time"), Text("end_time"),
+            Text("batch_id", 64), Text("source_id", 64), Text("schedule_id", 64), Text("start_time"), Text("end_time"),
         ],
         ["/msg/statistics"] = [Text("start_time"), Text("end_time"), new("granularity", "string", Enum: ["hour", "day"])],
         ["/scheduled/get"] = [new("schedule_id", "string", Required: true, MaxLength: 64)],
