@@ -38,7 +38,7 @@ public static class UserApi
                 UserIdField,
                 Field.Text("name", "Name (trimmed)", maxLength: UserValidation.MaxNameLength, required: true),
                 .. ProfileFields,
-                Field.List("tags", $"Tags (trimmed, duplicates dropped; at most {UserValidation.MaxTags} distinct)", TagField)])
+                Field.List("tags", $"Tags (trimmed, duplicates dropped; at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries)])
             .Produces<UserIdResponse>().WithErrors(ResultCode.UserExists)
             .WithSummary("Create a user (user_id and name required; 9001/409 if the id exists)");
         group.MapGet("/get", GetAsync).Produces<GetUserResponse>()
@@ -50,7 +50,7 @@ public static class UserApi
                 UserIdField,
                 Field.Text("name", "Name (trimmed); empty or absent keeps it", maxLength: UserValidation.MaxNameLength),
                 .. ProfileFields,
-                Field.List("tags", $"Replaces the tag set when present; [] clears it (at most {UserValidation.MaxTags} distinct)", TagField),
+                Field.List("tags", $"Replaces the tag set when present; [] clears it (at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries),
                 StatusField with { Description = "1 enables, 0 disables; absent leaves it" },
                 Field.List("clear_fields", "Fields to empty",
                     Field.Choice("", "", UserPatch.ClearableFields.Order(StringComparer.Ordinal)))])
@@ -73,7 +73,7 @@ public static class UserApi
             .WithSummary("Re-enable a disabled user (status 1)");
         group.MapPost("/find_by_tags", FindByTagsAsync)
             .AcceptsBody<FindByTagsRequest>(
-                Field.List("tags", "The tags to look for (at least one)", TagField, required: true),
+                Field.List("tags", $"The tags to look for (at least one, at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries, required: true),
                 Field.Choice("match_type", "all: users carrying every tag; any: at least one (case-insensitive; empty is any)", ["all", "any"], @default: "any"),
                 Field.Page,
                 Field.PageSize with { Default = System.Text.Json.Nodes.JsonValue.Create(PageRequest.MaxPageSize) })
