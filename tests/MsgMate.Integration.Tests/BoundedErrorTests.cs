@@ -28,25 +28,26 @@ public sealed class BoundedErrorTests(SqliteNode fixture) : IClassFixture<Sqlite
 
     public static TheoryData<string, string, int, int> HugeBodies() => new()
     {
-        { "/msg/send_msg", $$"""{"to":"a@example.com","templateID":"{{Huge}}"}""", 8048, 404 },
+        // Ids longer than any issued (64) are refused before they are looked up.
+        { "/msg/send_msg", $$"""{"to":"a@example.com","templateID":"{{Huge}}"}""", 8020, 400 },
         { "/msg/send_msg", $$"""{"user_ids":["{{Huge}}"],"content":"x","channels":[1]}""", 8020, 400 },
         { "/msg/send_msg", """{"to":"a@example.com","content":"x","channels":[1],"templateData":{""" + $"\"{Huge}\"" + """:{"a":1}}}""", 8020, 400 },
         { "/msg/send_msg", $$$"""{"to":"a@example.com","content":"Hi {{{{{Huge[..5000]}}}}}","channels":[1]}""", 8020, 400 },
-        { "/msg/cancel", $$"""{"msgID":"{{Huge}}"}""", 8050, 404 },
-        { "/msg/resend", $$"""{"msgID":"{{Huge}}"}""", 8050, 404 },
-        { "/msg/resend", $$"""{"batchID":"{{Huge}}"}""", 8050, 404 },
+        { "/msg/cancel", $$"""{"msgID":"{{Huge}}"}""", 8020, 400 },
+        { "/msg/resend", $$"""{"msgID":"{{Huge}}"}""", 8020, 400 },
+        { "/msg/resend", $$"""{"batchID":"{{Huge}}"}""", 8020, 400 },
         { "/msg/create_template", $$$"""{"sourceID":"s","name":"n","channel":1,"content":"Hi {{{{{Huge[..5000]}}}}}"}""", 8020, 400 },
         { "/msg/update_template", $$"""{"templateID":"{{Huge}}","name":"x"}""", 8020, 400 },
         { "/msg/del_template", $$"""{"templateID":"{{Huge}}"}""", 8020, 400 },
         { "/user/create", $$"""{"user_id":"{{Huge}}","name":"x"}""", 8020, 400 },
         { "/user/delete", $$"""{"user_id":"{{Huge}}"}""", 8020, 400 },
-        { "/scheduled/update", $$"""{"schedule_id":"{{Huge}}","scheduled_time":"2035-01-01 10:00:00"}""", 8051, 404 },
-        { "/scheduled/update", $$"""{"schedule_id":"{{Huge}}","subject":"x"}""", 8051, 404 },
+        { "/scheduled/update", $$"""{"schedule_id":"{{Huge}}","scheduled_time":"2035-01-01 10:00:00"}""", 8020, 400 },
+        { "/scheduled/update", $$"""{"schedule_id":"{{Huge}}","subject":"x"}""", 8020, 400 },
         { "/scheduled/cancel", $$"""{"schedule_id":"{{Huge}}"}""", 8020, 400 },
         { "/scheduled/pause", $$"""{"schedule_id":"{{Huge}}"}""", 8020, 400 },
         { "/scheduled/create", $$"""{"to":"a@example.com","channels":[1],"content":"x","cron":"{{Huge}}"}""", 8020, 400 },
         { "/scheduled/create", $$"""{"to":"a@example.com","channels":[1],"content":"x","cron":"* * * * *","time_zone":"{{Huge}}"}""", 8020, 400 },
-        { "/scheduled/create", $$"""{"to":"a@example.com","template_id":"{{Huge}}","scheduled_time":"2035-01-01 10:00:00"}""", 8048, 404 },
+        { "/scheduled/create", $$"""{"to":"a@example.com","template_id":"{{Huge}}","scheduled_time":"2035-01-01 10:00:00"}""", 8020, 400 },
         { "/user/create", $$"""{"{{Huge}}": }""", 8021, 400 },
     };
 
@@ -59,8 +60,8 @@ public sealed class BoundedErrorTests(SqliteNode fixture) : IClassFixture<Sqlite
     public async Task Quote_shape()
     {
         var id = "t" + new string('y', 69_999);
-        var msg = Bounded(await Node.PostAsync("/msg/send_msg", new { to = "a@example.com", templateID = id }), 8048, 404).Msg;
-        Assert.Equal($"template {id[..200]}… (70000 characters) not found", msg);
+        var msg = Bounded(await Node.PostAsync("/msg/send_msg", new { user_ids = new[] { id }, content = "x", channels = new[] { 1 } }), 8020, 400).Msg;
+        Assert.Equal($"user_ids: '{id[..200]}… (70000 characters)' is not a valid user id", msg);
 
         var user = Bounded(await Node.PostAsync("/user/update", new { user_id = "u_bounded", clear_fields = new[] { Huge } }), 9002, 404).Msg;
         Assert.Equal("user u_bounded not found", user);
@@ -75,9 +76,9 @@ public sealed class BoundedErrorTests(SqliteNode fixture) : IClassFixture<Sqlite
         Assert.Contains("(70000 characters)", msg);
     }
 
-    [Fact(DisplayName = "A 70 KB templateID in a form body: 8048/404 and a bounded msg")]
+    [Fact(DisplayName = "A 70 KB templateID in a form body: 8020/400 and a bounded msg")]
     public async Task Huge_input_in_form() =>
-        Bounded(await Node.PostRawAsync("/msg/send_msg", $"to=a@example.com&templateID={Huge}", "application/x-www-form-urlencoded"), 8048, 404);
+        Bounded(await Node.PostRawAsync("/msg/send_msg", $"to=a@example.com&templateID={Huge}", "application/x-www-form-urlencoded"), 8020, 400);
 
     [Theory(DisplayName = "A 70 KB id in a GET query is over the request-line limit: 414 with code 8020 and a bounded msg")]
     [InlineData("/user/get?user_id=")]

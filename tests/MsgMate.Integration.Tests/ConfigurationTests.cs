@@ -54,6 +54,34 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("from-env", options.Cluster.SystemName);
     }
 
+    [Fact(DisplayName = "MsgMate:Limits: the documented defaults, and environment variables (MsgMate__Limits__…) override them")]
+    public void Limits_defaults_and_environment()
+    {
+        var defaults = MsgMateNode.ReadOptions(new ConfigurationBuilder().Build()).Limits;
+        Assert.Equal((1000, 10_000, 20, 1_000_000), (defaults.MaxDirectRecipients, defaults.MaxUserIds, defaults.MaxTags, defaults.MaxRecordsPerSend));
+        Assert.Equal((100, 64, 16_384, 65_536), (defaults.MaxTemplateDataEntries, defaults.MaxTemplateDataKeyLength,
+            defaults.MaxTemplateDataValueLength, defaults.MaxTemplateDataBytes));
+        var r = defaults.Rendered;
+        Assert.Equal((524_288, 500, 150_000, 30_000, 2048, 4096, 18_000, 262_144),
+            (r.Email, r.Sms, r.Lark, r.LarkCard, r.WeCom, r.WeComMarkdown, r.DingTalk, r.Webhook));
+        Assert.Equal(1000, defaults.MaxTagStatistics);
+
+        Environment.SetEnvironmentVariable("MsgMate__Limits__MaxUserIds", "500");
+        Environment.SetEnvironmentVariable("MsgMate__Limits__Rendered__Sms", "70");
+        try
+        {
+            var limits = MsgMateNode.ReadOptions(new ConfigurationBuilder().AddEnvironmentVariables().Build()).Limits;
+            Assert.Equal(500, limits.MaxUserIds);
+            Assert.Equal(70, limits.Rendered.Sms);
+            Assert.Equal(20, limits.MaxTags);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MsgMate__Limits__MaxUserIds", null);
+            Environment.SetEnvironmentVariable("MsgMate__Limits__Rendered__Sms", null);
+        }
+    }
+
     [Fact(DisplayName = "A missing TOML file is no error: the node runs on its other sources")]
     public void Missing_toml()
     {

@@ -22,24 +22,27 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
     private sealed record Param(
         string Name, string Type, bool Required = false, long? Min = null, long? Max = null, int? MaxLength = null, object[]? Enum = null);
 
-    private static readonly Param Page = new("page", "integer", Min: 1);
+    private static readonly Param Page = new("page", "integer", Min: 1, Max: 10_000);
     private static readonly Param PageSize = new("page_size", "integer", Min: 1, Max: 100);
-    private static Param Text(string name) => new(name, "string");
+    private static Param Text(string name, int? maxLength = null) => new(name, "string", MaxLength: maxLength);
 
     /// <summary>Every GET route's query parameters, from the handlers (RequestReader.Query / QueryInt / Paging).</summary>
     private static readonly Dictionary<string, Param[]> QueryParameters = new()
     {
         ["/user/get"] = [new("user_id", "string", Required: true, MaxLength: 64)],
-        ["/user/list"] = [Page, PageSize, Text("user_id"), Text("keyword"), Text("name"), Text("tag"), new("status", "integer", Enum: [0, 1])],
+        ["/user/list"] =
+        [
+            Page, PageSize, Text("user_id", 64), Text("keyword", 254), Text("name", 254), Text("tag", 32), new("status", "integer", Enum: [0, 1]),
+        ],
         ["/user/tag_statistics"] = [],
         ["/msg/get_template"] = [new("templateID", "string", Required: true, MaxLength: 64)],
-        ["/msg/list_templates"] = [Page, PageSize, Text("source_id"), new("channel", "integer", Enum: [0, 1, 2, 3, 4, 5, 6])],
+        ["/msg/list_templates"] = [Page, PageSize, Text("source_id", 64), new("channel", "integer", Enum: [0, 1, 2, 3, 4, 5, 6])],
         ["/msg/get_msg_record"] = [new("msgID", "string", Required: true, MaxLength: 64)],
         ["/msg/list_msg_records"] =
         [
-            Page, PageSize, Text("msg_id"), Text("to"), new("status", "integer", Enum: [1, 2, 3, 4, 5, 6]),
+            Page, PageSize, Text("msg_id", 64), Text("to", 254), new("status", "integer", Enum: [1, 2, 3, 4, 5, 6]),
             new("channel", "integer", Enum: [1, 2, 3, 4, 5, 6]), new("priority", "integer", Enum: [1, 2, 3]),
-            Text("batch_id"), Text("source_id"), Text("schedule_id"), Text("start_time"), Text("end_time"),
+            Text("batch_id", 64), Text("source_id", 64), Text("schedule_id", 64), Text("start_time"), Text("end_time"),
         ],
         ["/msg/statistics"] = [Text("start_time"), Text("end_time"), new("granularity", "string", Enum: ["hour", "day"])],
         ["/scheduled/get"] = [new("schedule_id", "string", Required: true, MaxLength: 64)],
@@ -240,6 +243,73 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         && properties.TryGetProperty("msg", out var msg) && TypeOf(msg) == "string"
         && schema.TryGetProperty("required", out var required)
         && required.EnumerateArray().Select(r => r.GetString()).ToHashSet().IsSupersetOf(["code", "msg"]);
+
+    /// <summary>
+    /// Every string a client sends has a bound in the document: a maxLength or a closed set of values (the one
+    /// exception is a time, bounded by its format, and <c>to</c> as one comma-separated string, whose addresses and
+    /// count are bounded as the list form says); every list a maxItems or a closed set; every map a maxProperties.
+    /// </summary>
+    [Fact(DisplayName = "Every string, list and map a request carries (body fields, their items and entries, query parameters) has a documented bound")]
+    public async Task Every_input_is_bounded()
+    {
+        var document = await DocumentAsync();
+        var problems = new List<string>();
+        void Check(JsonElement schema, string where, string description)
+        {
+            schema = Resolve(document, schema);
+            description = Str(schema, "description") ?? description;
+            if (schema.TryGetProperty("oneOf", out var shapes))
+            {
+                var i = 0;
+                foreach (var shape in shapes.EnumerateArray())
+                {
+                    Check(shape, $"{where}|{i++}", description);
+                }
+                return;
+            }
+            var type = TypeOf(schema);
+            var closed = schema.TryGetProperty("enum", out _);
+            if (type == "string" && !closed && Long(schema, "maxLength") is null
+                && !description.Contains("YYYY-MM-DD") && !(where.EndsWith(".to|0") && description.Contains("each at most")))
+            {
+                problems.Add($"{where}: a string without maxLength");
+            }
+            if (type == "array")
+            {
+                var items = schema.GetProperty("items");
+                if (Long(schema, "maxItems") is null && !Resolve(document, items).TryGetProperty("enum", out _))
+                {
+                    problems.Add($"{where}: a list without maxItems");
+                }
+                Check(items, where + "[]", "");
+            }
+            if (schema.TryGetProperty("additionalProperties", out var entries) && entries.ValueKind == JsonValueKind.Object)
+            {
+                if (Long(schema, "maxProperties") is null || !schema.TryGetProperty("propertyNames", out var names) || Long(names, "maxLength") is null)
+                {
+                    problems.Add($"{where}: a map without maxProperties and propertyNames.maxLength");
+                }
+                Check(entries, where + "{}", "");
+            }
+        }
+        foreach (var (method, path) in MappedRoutes())
+        {
+            var operation = Operation(document, method, path);
+            foreach (var parameter in Parameters(operation, "query"))
+            {
+                Check(parameter.GetProperty("schema"), $"{method} {path} ?{parameter.GetProperty("name").GetString()}", Str(parameter, "description") ?? "");
+            }
+            if (operation.TryGetProperty("requestBody", out var body))
+            {
+                var schema = Resolve(document, body.GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+                foreach (var property in schema.GetProperty("properties").EnumerateObject())
+                {
+                    Check(property.Value, $"{method} {path} .{property.Name}", "");
+                }
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Distinct()));
+    }
 
     [Fact(DisplayName = "Every GET route documents exactly its query parameters: names, types, required, ranges, allowed values, lengths")]
     public async Task Every_get_route_documents_its_query_parameters()

@@ -163,6 +163,14 @@ public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode
         { "unknown template", """{"to":"a@example.com","template_id":"nope","scheduled_time":"2035-01-01 10:00:00"}""", 8048, 404 },
         { "missing template data", """{"to":"a@example.com","channels":[1],"content":"Hi {{who}}","scheduled_time":"2035-01-01 10:00:00"}""", 8020, 400 },
         { "malformed JSON", """{"to":""", 8021, 400 },
+        { "eleven years ahead", """{"to":"a@example.com","channels":[1],"content":"x","scheduled_time":"TIME+11Y"}""", 8020, 400 },
+        { "year 9999", """{"to":"a@example.com","channels":[1],"content":"x","scheduled_time":"9999-12-31 23:59:59"}""", 8020, 400 },
+        { "an interval from year 9999", """{"to":"a@example.com","channels":[1],"content":"x","scheduled_time":"9999-12-31 23:59:59","interval_seconds":31622400}""", 8020, 400 },
+        { "cron of 129 characters", $$"""{"to":"a@example.com","channels":[1],"content":"x","cron":"0 9 * * {{string.Join(",", Enumerable.Repeat("1", 61))}}"}""", 8020, 400 },
+        { "time_zone of 65 characters", $$"""{"to":"a@example.com","channels":[1],"content":"x","cron":"0 9 * * *","time_zone":"{{new string('z', 65)}}"}""", 8020, 400 },
+        { "template_data of 101 entries", """{"to":"a@example.com","channels":[1],"content":"x","scheduled_time":"2035-01-01 10:00:00","template_data":{DATA101}}""", 8020, 400 },
+        { "a lone surrogate", """{"to":"a@example.com","channels":[1],"content":"\ud800","scheduled_time":"2035-01-01 10:00:00"}""", 8021, 400 },
+        { "a NUL", """{"to":"a@example.com","channels":[1],"content":"a\u0000b","scheduled_time":"2035-01-01 10:00:00"}""", 8020, 400 },
     };
 
     [Theory(DisplayName = "Bad schedules are refused with the documented code and nothing is created")]
@@ -170,10 +178,26 @@ public sealed class ScheduleTests(SqliteNode fixture) : IClassFixture<SqliteNode
     public async Task Bad_create(string what, string body, int code, int status)
     {
         var before = (await Node.GetAsync("/scheduled/list?page_size=1")).ShouldSucceed()["total"].GetInt64();
+        body = body.Replace("TIME+11Y", Local(DateTimeOffset.UtcNow.AddYears(11)))
+            .Replace("DATA101", string.Join(",", Enumerable.Range(0, 101).Select(i => $"\"k{i}\":\"v\"")));
         var answer = await Node.PostRawAsync("/scheduled/create", body);
         answer.ShouldFail(code, status);
         Assert.True(answer.Msg.Length > 5, what);
         Assert.Equal(before, (await Node.GetAsync("/scheduled/list?page_size=1")).ShouldSucceed()["total"].GetInt64());
+    }
+
+    [Fact(DisplayName = "scheduled/create takes a Source-Id of 64 characters and refuses 65 (8020, nothing created); update refuses a schedule_id of 65")]
+    public async Task Source_id_and_id_lengths()
+    {
+        var body = new { to = "a@example.com", channels = new[] { 1 }, content = "x", scheduled_time = Local(Second(TimeSpan.FromHours(1))) };
+        var at = new string('s', 64);
+        var id = (await Node.PostAsync("/scheduled/create", body, new Dictionary<string, string> { ["Source-Id"] = at })).ShouldSucceed()["schedule_id"].GetString()!;
+        Assert.Equal(id, (await ScheduleAsync(id)).GetProperty("schedule_id").GetString());
+        var before = (await Node.GetAsync("/scheduled/list?page_size=1")).ShouldSucceed()["total"].GetInt64();
+        (await Node.PostAsync("/scheduled/create", body, new Dictionary<string, string> { ["Source-Id"] = at + "s" })).ShouldFail(8020, 400);
+        Assert.Equal(before, (await Node.GetAsync("/scheduled/list?page_size=1")).ShouldSucceed()["total"].GetInt64());
+        (await Node.PostAsync("/scheduled/update", new { schedule_id = new string('i', 65), scheduled_time = body.scheduled_time })).ShouldFail(8020, 400);
+        (await Node.PostAsync("/scheduled/cancel", new { schedule_id = id })).ShouldSucceed();
     }
 
     [Fact(DisplayName = "Unknown schedule ids answer 8051/404; bad list filters 8020/400")]

@@ -41,6 +41,9 @@ public sealed class MsgMateOptions
     /// <summary>Entities idle this long are passivated (their state stays in the journal).</summary>
     public TimeSpan PassivateIdleAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>Input limits an operator may change (recipients, template data, rendered size), <c>MsgMate:Limits</c>.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
     public StorageOptions Storage { get; set; } = new();
 
     public ClusterSettings Cluster { get; set; } = new();

@@ -54,6 +54,7 @@ public sealed class IntakeService
     private readonly Schedules.ScheduleService _schedules;
     private readonly bool _smsTakesInline;
     private readonly Quotas.QuotaService _quotas;
+    private readonly LimitOptions _limits;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
@@ -62,6 +63,7 @@ public sealed class IntakeService
     {
         _quotas = quotas;
         _smsTakesInline = Channels.Sms.SmsProviders.AcceptsInline(options.Sms);
+        _limits = options.Limits;
         _schedules = schedules;
         _templates = templates;
         _users = users;
@@ -121,6 +123,16 @@ public sealed class IntakeService
         var firing = request.ScheduleId.Length > 0;
         if (request.ScheduleId.Length == 0 && request.SendAtMs > now + 1000)
         {
+            // A refused send must leave nothing behind, not even a schedule: whom it reaches is counted first.
+            var reach = await CountAsync(Expand(request, contents, named, batchId, now, ct), _limits.MaxRecordsPerSend + 1L);
+            if (reach == 0)
+            {
+                return Nobody();
+            }
+            if (reach > _limits.MaxRecordsPerSend)
+            {
+                return TooManyRecords();
+            }
             // A future sendTimestamp uses the schedules' mechanism: a schedule entity owns the timer and, when due,
             // releases this batch. It is created first: if storing the records fails, it fires and releases nothing.
             var scheduleId = Schedules.ScheduleService.NewScheduleId();
@@ -151,7 +163,7 @@ public sealed class IntakeService
     /// </summary>
     public async Task<(ImmutableArray<ChannelContent> Contents, Rejection? Rejection)> CheckAsync(SendRequest request, CancellationToken ct = default)
     {
-        var shapeError = SendPlanner.ValidateShape(request);
+        var shapeError = SendPlanner.ValidateShape(request, _limits);
         if (shapeError is not null)
         {
             return (default, Rejection.Invalid(shapeError));
@@ -166,7 +178,7 @@ public sealed class IntakeService
             }
             template = reply.State;
         }
-        var (contents, rejection) = SendPlanner.PlanContent(request, template);
+        var (contents, rejection) = SendPlanner.PlanContent(request, template, _limits);
         if (rejection is not null)
         {
             return (default, rejection);
@@ -261,7 +273,11 @@ public sealed class IntakeService
         }
         if (first.Count == 0)
         {
-            return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+            return Nobody();
+        }
+        if (first.Count > _limits.MaxRecordsPerSend)
+        {
+            return TooManyRecords();
         }
         if (first.Count <= GroupCommitLimit)
         {
@@ -338,6 +354,10 @@ public sealed class IntakeService
             {
                 buffered.Add(rest.Current);
             }
+            if (buffered.Count > _limits.MaxRecordsPerSend)
+            {
+                return TooManyRecords();
+            }
             await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
             var (c, tx) = (w.Connection, w.Transaction);
             if (idempotency is { } k)
@@ -370,6 +390,12 @@ public sealed class IntakeService
             while (more && (more = await rest.MoveNextAsync()))
             {
                 chunk.Add(rest.Current);
+                if (count + chunk.Count > _limits.MaxRecordsPerSend)
+                {
+                    // Counted as the audience is read: nothing of it is committed, and the rest is never read.
+                    await w.RollbackAsync(ct);
+                    return TooManyRecords();
+                }
                 if (chunk.Count >= ChunkSize && await FlushAsync(chunk) is { } refusedMidway)
                 {
                     await w.RollbackAsync(ct);
@@ -384,7 +410,7 @@ public sealed class IntakeService
             if (count == 0)
             {
                 await w.RollbackAsync(ct);
-                return SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+                return Nobody();
             }
             var answer = Answer(batchId, ids, count);
             if (idempotency is { } stored)
@@ -419,6 +445,24 @@ public sealed class IntakeService
             new { sourceId, key, since }, cancellationToken: ct));
         return row is { } r && r.Response.Length > 0 ? (r.Hash, JsonSerializer.Deserialize<SendAnswer>(r.Response)!) : null;
     }
+
+    private static SendAnswer Nobody() => SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
+
+    private static async Task<long> CountAsync(IAsyncEnumerable<MessageRecord> records, long upTo)
+    {
+        long count = 0;
+        await foreach (var _ in records)
+        {
+            if (++count >= upTo)
+            {
+                break;
+            }
+        }
+        return count;
+    }
+
+    private SendAnswer TooManyRecords() => SendAnswer.Fail(ResultCode.InvalidArgument,
+        $"the send reaches more than {_limits.MaxRecordsPerSend} recipients (records: recipients × channels; MsgMate:Limits:MaxRecordsPerSend)");
 
     private static SendAnswer Answer(string batchId, IReadOnlyList<string> ids, int count) =>
         new(ResultCode.Ok, "ok", batchId, ids, count, count > ids.Count);

@@ -19,8 +19,22 @@ public static class Recurrences
 {
     public const long MinIntervalMs = 1000;
 
+    /// <summary>A cron expression of 6 fields with lists and ranges fits easily; longer is not a schedule.</summary>
+    public const int MaxCronLength = 128;
+
+    /// <summary>The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).</summary>
+    public const int MaxTimeZoneLength = 64;
+
     public static string? Validate(Recurrence r)
     {
+        if (r.Cron.Length > MaxCronLength)
+        {
+            return $"cron must be at most {MaxCronLength} characters";
+        }
+        if (r.TimeZone.Length > MaxTimeZoneLength)
+        {
+            return $"time_zone must be at most {MaxTimeZoneLength} characters";
+        }
         if (r.IsCron == (r.IntervalMs > 0))
         {
             return "a recurring schedule needs either cron or interval_seconds";

@@ -10,6 +10,12 @@ public static class ScheduleDecisions
     /// <summary>How far in the past a one-off time may lie and still count as "now" (clock skew, slow clients).</summary>
     public static readonly TimeSpan PastTolerance = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How far ahead a schedule (or a future sendTimestamp) may start: ten years. Past it, times near year 9999 and
+    /// their next firings no longer fit a date, and nothing a message service sends is meant for then.
+    /// </summary>
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromDays(3653);
+
     public static (Rejection? Rejection, ImmutableArray<IScheduleEvent> Events) Decide(ScheduleState s, IScheduleCommand command, DateTimeOffset now)
     {
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -106,6 +112,10 @@ public static class ScheduleDecisions
     /// <summary>First time and next fire time of a definition, or why it cannot be scheduled.</summary>
     private static (long First, long Next, string? Error) Plan(long firstAtMs, Recurrence? recurrence, long nowMs, int firedCount, bool allowPast = false)
     {
+        if (firstAtMs > nowMs + (long)MaxAhead.TotalMilliseconds)
+        {
+            return (0, 0, $"scheduled_time must be at most {MaxAhead.TotalDays / 365.25:0} years ahead");
+        }
         if (recurrence is null)
         {
             if (firstAtMs <= 0)

@@ -9,10 +9,16 @@ public readonly record struct PageRequest(int Page, int PageSize)
     public const int MaxPageSize = 100;
     public const int DefaultPageSize = 10;
 
+    /// <summary>
+    /// The last page a list answers: at most 999,900 rows are skipped (an OFFSET the databases still walk in well
+    /// under a second), and (page - 1) × page_size never overflows (a negative OFFSET is an error on PostgreSQL).
+    /// </summary>
+    public const int MaxPage = 10_000;
+
     public int Skip => (Page - 1) * PageSize;
 
     public static string? Validate(int page, int pageSize) =>
-        page < 1 ? "page must be at least 1"
+        page is < 1 or > MaxPage ? $"page must be between 1 and {MaxPage}"
         : pageSize is < 1 or > MaxPageSize ? $"page_size must be between 1 and {MaxPageSize}"
         : null;
 }

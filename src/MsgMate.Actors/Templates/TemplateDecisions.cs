@@ -11,6 +11,10 @@ public static class TemplateDecisions
     public const int MaxSubjectLength = 256;
     public const int MaxContentLength = 64 * 1024;
 
+    /// <summary>The SMS signature and the provider's template id (or message type): the width of their columns.</summary>
+    public const int MaxSignNameLength = 128;
+    public const int MaxRelTemplateIdLength = 128;
+
     public static (Rejection? Rejection, ImmutableArray<ITemplateEvent> Events) Decide(
         TemplateState state, ITemplateCommand command, DateTimeOffset now)
     {
@@ -66,7 +70,14 @@ public static class TemplateDecisions
         if (d.Subject.Length > MaxSubjectLength) return $"subject must be at most {MaxSubjectLength} characters";
         if (d.Content.Length == 0) return "content is required";
         if (d.Content.Length > MaxContentLength) return $"content must be at most {MaxContentLength} characters";
-        return TemplateText.Parse(d.Content).Error ?? TemplateText.Parse(d.Subject).Error;
+        if (d.SignName.Length > MaxSignNameLength) return $"signName must be at most {MaxSignNameLength} characters";
+        if (d.RelTemplateId.Length > MaxRelTemplateIdLength) return $"relTemplateID must be at most {MaxRelTemplateIdLength} characters";
+        if (TemplateText.Validate(d.Content) is { } contentError) return $"content: {contentError}";
+        if (TemplateText.Validate(d.Subject) is { } subjectError) return $"subject: {subjectError}";
+        var placeholders = TemplateText.Parse(d.Content).Names.Union(TemplateText.Parse(d.Subject).Names).Count();
+        return placeholders > TemplateText.MaxPlaceholders
+            ? $"content and subject may hold at most {TemplateText.MaxPlaceholders} distinct placeholders, not {placeholders}"
+            : null;
     }
 
     private static string Keep(string current, string? given) => string.IsNullOrEmpty(given) ? current : given;

@@ -4,8 +4,8 @@ using System.Text;
 
 namespace MsgMate.Actors.Templates;
 
-/// <summary>The outcome of rendering: the text, or the placeholders that had no value.</summary>
-public sealed record RenderResult(string? Text, ImmutableArray<string> Missing)
+/// <summary>The outcome of rendering: the text, or the placeholders that had no value, or that it grew too long.</summary>
+public sealed record RenderResult(string? Text, ImmutableArray<string> Missing, bool TooLong = false)
 {
     public bool IsOk => Text is not null;
 
@@ -19,6 +19,9 @@ public sealed record RenderResult(string? Text, ImmutableArray<string> Missing)
 public static class TemplateText
 {
     public const int MaxNameLength = 64;
+
+    /// <summary>Distinct placeholders a template (content and subject) or an inline content may hold.</summary>
+    public const int MaxPlaceholders = 100;
 
     /// <summary>The distinct placeholder names in order of first use, or a message for a malformed one.</summary>
     public static (ImmutableArray<string> Names, string? Error) Parse(string content)
@@ -38,19 +41,32 @@ public static class TemplateText
         return (names.ToImmutable(), null);
     }
 
+    /// <summary>The first problem of a template text in words (malformed, too many placeholders), or null.</summary>
+    public static string? Validate(string content)
+    {
+        var (names, error) = Parse(content);
+        return error ?? (names.Length > MaxPlaceholders ? $"at most {MaxPlaceholders} distinct placeholders, not {names.Length}" : null);
+    }
+
     /// <summary>
     /// Substitutes every placeholder. With <paramref name="htmlEncode"/> (email bodies) values are
-    /// HTML-encoded: the template's own markup is trusted, the caller's data is not.
+    /// HTML-encoded: the template's own markup is trusted, the caller's data is not. Rendering stops once the text
+    /// passes <paramref name="maxLength"/> characters (<see cref="RenderResult.TooLong"/>): a 64 KB template of one
+    /// placeholder repeated, filled with a 16 KB value, would otherwise grow to gigabytes before any check.
     /// </summary>
-    public static RenderResult Render(string content, IReadOnlyDictionary<string, string>? data, bool htmlEncode)
+    public static RenderResult Render(string content, IReadOnlyDictionary<string, string>? data, bool htmlEncode, int maxLength = int.MaxValue)
     {
-        var text = new StringBuilder(content.Length + 64);
+        var text = new StringBuilder(Math.Min(content.Length + 64, maxLength));
         var missing = ImmutableArray.CreateBuilder<string>();
         foreach (var token in Scan(content))
         {
             if (token.Error is not null)
             {
                 return new RenderResult(null, [token.Error]);
+            }
+            if (text.Length > maxLength)
+            {
+                return new RenderResult(null, [], TooLong: true);
             }
             if (token.Name is null)
             {
@@ -65,7 +81,9 @@ public static class TemplateText
                 missing.Add(token.Name);
             }
         }
-        return missing.Count > 0 ? new RenderResult(null, missing.ToImmutable()) : new RenderResult(text.ToString(), []);
+        return missing.Count > 0 ? new RenderResult(null, missing.ToImmutable())
+            : text.Length > maxLength ? new RenderResult(null, [], TooLong: true)
+            : new RenderResult(text.ToString(), []);
     }
 
     private readonly record struct Token(int Start, int Length, string? Name, string? Error);

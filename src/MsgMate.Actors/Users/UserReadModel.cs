@@ -167,14 +167,15 @@ public sealed class UserReadModel(SqlDatabase db)
     }
 
     /// <summary>How many enabled users carry each tag, most used first.</summary>
-    public async Task<IReadOnlyList<TagCount>> TagStatisticsAsync(CancellationToken ct = default)
+    /// <summary>The <paramref name="limit"/> most used tags of enabled users, most used first.</summary>
+    public async Task<IReadOnlyList<TagCount>> TagStatisticsAsync(int limit, CancellationToken ct = default)
     {
         await using var c = await db.OpenAsync(ct);
         var rows = await c.QueryAsync<(string Tag, long Count)>(new CommandDefinition(
             """
             SELECT t.tag, COUNT(*) AS cnt FROM mm_user_tags t JOIN mm_users u ON u.user_id = t.user_id
-            WHERE u.status = 1 GROUP BY t.tag ORDER BY cnt DESC, t.tag
-            """, cancellationToken: ct));
+            WHERE u.status = 1 GROUP BY t.tag ORDER BY cnt DESC, t.tag LIMIT @limit
+            """, new { limit }, cancellationToken: ct));
         return rows.Select(r => new TagCount(r.Tag, r.Count)).ToList();
     }
 

@@ -10,6 +10,9 @@ public static partial class UserValidation
     public const int MaxContactLength = 128;
     public const int MaxTagLength = 32;
     public const int MaxTags = 50;
+
+    /// <summary>Entries a tag list may have as sent (duplicates are dropped; at most <see cref="MaxTags"/> remain).</summary>
+    public const int MaxTagEntries = 2 * MaxTags;
     public const int MaxEmailLength = 254;
 
     /// <summary>The rules as regular expressions (also published in the OpenAPI document).</summary>
@@ -31,8 +34,13 @@ public static partial class UserValidation
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = ImmutableArray.CreateBuilder<string>();
+        var entries = 0;
         foreach (var raw in tags)
         {
+            if (++entries > MaxTagEntries)
+            {
+                return (default, $"tags may list at most {MaxTagEntries} entries");
+            }
             var tag = raw?.Trim() ?? "";
             if (tag.Length == 0)
             {

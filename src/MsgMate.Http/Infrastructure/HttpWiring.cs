@@ -28,16 +28,19 @@ public static class HttpWiring
 
     public static WebApplication UseMsgMateHttp(this WebApplication app)
     {
-        app.UseMsgMateRequestLimits(app.Services.GetRequiredService<MsgMateOptions>());
+        var options = app.Services.GetRequiredService<MsgMateOptions>();
+        app.UseMsgMateRequestLimits(options);
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.UseMsgMateAccess();
         app.MapOpenApi().Public();
         app.MapScalarApiReference();
-        app.MapUserApi();
-        app.MapTemplateApi();
-        app.MapMessageApi();
-        app.MapScheduleApi();
-        app.MapAdminApi();
+        // Every API route keeps the query and header limits its OpenAPI metadata publishes.
+        var api = app.MapGroup("").WithDocumentedLimits();
+        api.MapUserApi(options);
+        api.MapTemplateApi();
+        api.MapMessageApi(options);
+        api.MapScheduleApi(options);
+        api.MapAdminApi();
         // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
         app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;

@@ -39,6 +39,10 @@ public sealed record ApiField(string Name, JsonSchemaType Type, string Descripti
     /// <summary>For an object used as a map: the schema of its values.</summary>
     public ApiField? Entries { get; init; }
 
+    /// <summary>For a map: the schema of its keys (JSON Schema's propertyNames), and how many entries it may hold.</summary>
+    public ApiField? EntryNames { get; init; }
+    public int? MaxEntries { get; init; }
+
     /// <summary>A field that takes one of several shapes (e.g. <c>to</c>: a string or a list of strings).</summary>
     public IReadOnlyList<ApiField>? OneOf { get; init; }
 }
@@ -89,13 +93,22 @@ public static class Field
     public static ApiField Time(string name, string description) =>
         new(name, JsonSchemaType.String, $"{description}: {TimeFormats}");
 
-    /// <summary>Values for a template's placeholders, read by <c>SendFields.ParseTemplateData</c>.</summary>
-    public static ApiField TemplateData(string name) =>
-        new(name, JsonSchemaType.Object, "Values for the {{placeholders}}: strings; numbers and booleans are taken as their JSON text")
+    /// <summary>Values for a template's placeholders, read by <c>SendFields.ParseTemplateData</c>, within the configured limits.</summary>
+    public static ApiField TemplateData(string name, LimitOptions limits) =>
+        new(name, JsonSchemaType.Object,
+            "Values for the {{placeholders}}: strings; numbers and booleans are taken as their JSON text. " +
+            $"At most {limits.MaxTemplateDataEntries} entries, keys of at most {limits.MaxTemplateDataKeyLength} characters, " +
+            $"values of at most {limits.MaxTemplateDataValueLength}, {limits.MaxTemplateDataBytes} bytes in all")
         {
+            MaxEntries = limits.MaxTemplateDataEntries,
+            EntryNames = new("", JsonSchemaType.String, "") { MaxLength = limits.MaxTemplateDataKeyLength },
             Entries = new("", default, "")
             {
-                OneOf = [new("", JsonSchemaType.String, ""), new("", JsonSchemaType.Number, ""), new("", JsonSchemaType.Boolean, "")],
+                OneOf =
+                [
+                    new("", JsonSchemaType.String, "") { MaxLength = limits.MaxTemplateDataValueLength },
+                    new("", JsonSchemaType.Number, ""), new("", JsonSchemaType.Boolean, ""),
+                ],
             },
         };
 
@@ -105,7 +118,7 @@ public static class Field
     public static ApiField Channel(string name, string description, bool required = false) =>
         IntChoice(name, $"{description}: {KnownChannels.Range}", ChannelValues, required: required);
 
-    public static ApiField Page { get; } = Int("page", "Page number, from 1", min: 1, @default: 1);
+    public static ApiField Page { get; } = Int("page", $"Page number, 1 to {PageRequest.MaxPage}", min: 1, max: PageRequest.MaxPage, @default: 1);
 
     public static ApiField PageSize { get; } =
         Int("page_size", $"Items per page, 1 to {PageRequest.MaxPageSize}", min: 1, max: PageRequest.MaxPageSize, @default: PageRequest.DefaultPageSize);
@@ -330,6 +343,8 @@ public static class OpenApiExtensions
         schema.MinItems = field.MinItems;
         schema.MaxItems = field.MaxItems;
         schema.AdditionalProperties = field.Entries is null ? null : ToSchema(field.Entries);
+        schema.PropertyNames = field.EntryNames is null ? null : ToSchema(field.EntryNames);
+        schema.MaxProperties = field.MaxEntries;
         return schema;
     }
 

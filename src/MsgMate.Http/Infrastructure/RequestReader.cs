@@ -93,6 +93,11 @@ public static class RequestReader
             {
                 return new(null, Api.Error(ResultCode.BadJson, "request body must be a JSON object"));
             }
+            var textError = CheckText(document.RootElement, "");
+            if (textError is not null)
+            {
+                return new(null, textError);
+            }
             try
             {
                 var value = document.RootElement.Deserialize<T>(Api.RequestJson);
@@ -106,6 +111,69 @@ public static class RequestReader
                 return new(null, Api.Invalid($"field '{InputText.Quote(field)}' has the wrong type"));
             }
         }
+    }
+
+    /// <summary>
+    /// Every string of the body, names included, is text that every database stores as sent: a <c>\uD800</c> escape
+    /// without its pair is not Unicode (malformed, 8021; reading it would throw), and NUL is refused (8020) because
+    /// PostgreSQL cannot store it and no field of the API means it.
+    /// </summary>
+    private static IResult? CheckText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return CheckString(element, path);
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (CheckText(item, $"{path}[{i++}]") is { } itemError)
+                    {
+                        return itemError;
+                    }
+                }
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return Api.Error(ResultCode.BadJson, $"malformed JSON: a name in '{InputText.Quote(path.Length == 0 ? "body" : path)}' holds an unpaired UTF-16 surrogate escape");
+                    }
+                    var at = path.Length == 0 ? name : $"{path}.{name}";
+                    if (name.Contains('\0'))
+                    {
+                        return Api.Invalid($"field '{InputText.Quote(at.Replace("\0", "\\u0000"))}': a name must not contain NUL (\\u0000)");
+                    }
+                    if (CheckText(property.Value, at) is { } valueError)
+                    {
+                        return valueError;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static IResult? CheckString(JsonElement element, string path)
+    {
+        string text;
+        try
+        {
+            text = element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return Api.Error(ResultCode.BadJson, $"malformed JSON: field '{InputText.Quote(path)}' holds an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF)");
+        }
+        return text.Contains('\0') ? Api.Invalid($"field '{InputText.Quote(path)}' must not contain NUL (\\u0000)") : null;
     }
 
     /// <summary>An optional integer query parameter; absent gives the default.</summary>

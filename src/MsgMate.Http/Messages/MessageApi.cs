@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Security;
 using MsgMate.Actors.Templates;
 using MsgMate.Actors.Users;
@@ -15,59 +16,71 @@ namespace MsgMate.Http.Messages;
 /// <summary>Sending and following messages: send_msg, records, cancel, resend, statistics. Validate, ask, map.</summary>
 public static class MessageApi
 {
-    private const int MaxHeaderValue = 128;
+    /// <summary>A message id as issued (a UUID) is 36 characters; the routes take at most 64.</summary>
+    private const int MaxMsgIdLength = 64;
 
-    /// <summary>The send fields send_msg and scheduled/create share (named the same in both).</summary>
-    internal static ApiField[] SendFieldDocs(string templateIdName, string templateDataName) =>
+    /// <summary>The send fields send_msg and scheduled/create share (named the same in both), with the configured limits.</summary>
+    internal static ApiField[] SendFieldDocs(string templateIdName, string templateDataName, LimitOptions limits) =>
     [
-        new("to", default, $"Direct addresses for the channel in use: one, several separated by commas, or a list (at most {SendPlanner.MaxDirectRecipients})")
+        new("to", default,
+            $"Direct addresses for the channel in use: one, several separated by commas, or a list (at most {limits.MaxDirectRecipients}, " +
+            $"each at most {SendPlanner.MaxAddressLength} characters)")
         {
-            OneOf = [Field.Text("", "", maxLength: null), Field.List("", "", Field.Text("", ""))],
+            OneOf =
+            [
+                Field.Text("", ""),
+                Field.List("", "", Field.Text("", "", maxLength: SendPlanner.MaxAddressLength), maxItems: limits.MaxDirectRecipients),
+            ],
         },
-        Field.List("user_ids", $"Users to reach at their contact for the channel (at most {SendPlanner.MaxUserIds})",
-            Field.Text("", "", maxLength: UserId.MaxLength, pattern: UserId.AllowedPattern), maxItems: SendPlanner.MaxUserIds),
-        Field.List("tags", $"Enabled users carrying any of these tags (at most {SendPlanner.MaxTags})",
-            Field.Text("", "") with { MinLength = 1 }, maxItems: SendPlanner.MaxTags),
+        Field.List("user_ids", $"Users to reach at their contact for the channel (at most {limits.MaxUserIds})",
+            Field.Text("", "", maxLength: UserId.MaxLength, pattern: UserId.AllowedPattern), maxItems: limits.MaxUserIds),
+        Field.List("tags", $"Enabled users carrying any of these tags (at most {limits.MaxTags})",
+            Field.Text("", "", maxLength: UserValidation.MaxTagLength) with { MinLength = 1 }, maxItems: limits.MaxTags),
         Field.List("channels", $"With inline content (required then): the channels to send on, {KnownChannels.Range}",
-            Field.IntChoice("", "", Field.ChannelValues)),
+            Field.IntChoice("", "", Field.ChannelValues), maxItems: KnownChannels.Count),
         Field.Text("subject", "Overrides the template's subject when not empty", maxLength: TemplateDecisions.MaxSubjectLength),
         Field.IntChoice("priority", "1 low, 2 medium, 3 high; 0 or absent: 2", [0, MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
-        Field.Text(templateIdName, "The template to send (or give content instead)"),
-        Field.Text("content", "Inline content with {{placeholders}}, instead of a template (needs channels)", maxLength: TemplateDecisions.MaxContentLength),
-        Field.TemplateData(templateDataName),
+        Field.Text(templateIdName, "The template to send (or give content instead)", maxLength: SendPlanner.MaxTemplateIdLength),
+        Field.Text("content", $"Inline content with {{{{placeholders}}}} (at most {TemplateText.MaxPlaceholders} distinct), instead of a template (needs channels)",
+            maxLength: TemplateDecisions.MaxContentLength),
+        Field.TemplateData(templateDataName, limits),
     ];
 
-    private static readonly ApiField MsgIdBodyField = Field.Text("msgID", "The message's id, as send_msg answered it", required: true);
+    private static readonly ApiField MsgIdBodyField = Field.Text("msgID", "The message's id, as send_msg answered it", maxLength: MaxMsgIdLength, required: true);
 
-    public static IEndpointRouteBuilder MapMessageApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapMessageApi(this IEndpointRouteBuilder app, MsgMateOptions options)
     {
         var group = app.MapGroup("/msg").WithTags("Messages");
         group.MapPost("/send_msg", SendAsync).RequireScope(Scope.Send)
             .AcceptsBody<SendMsgRequest>([
-                .. SendFieldDocs("templateID", "templateData"),
-                Field.Int("sendTimestamp", "When to send: Unix seconds or milliseconds; absent, 0 or past: now", min: 0, wide: true)])
+                .. SendFieldDocs("templateID", "templateData", options.Limits),
+                Field.Int("sendTimestamp", "When to send: Unix seconds or milliseconds; absent, 0 or past: now; at most 10 years ahead", min: 0, wide: true)])
             .WithIdempotencyKey()
             .Produces<SendMsgResponse>()
             .WithErrors(ResultCode.TemplateNotFound, ResultCode.UserNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict, ResultCode.QuotaExceeded)
             .WithSummary("Send to `to`, `user_ids` and/or `tags`, with a templateID or inline content + channels; answers once the records are stored. Headers: Source-Id, Idempotency-Key")
             .WithDescription("Give at least one recipient (`to`, `user_ids` or `tags`) and exactly one of `templateID` and `content`; " +
-                "inline content needs `channels`. A placeholder without a value in `templateData` is an error (8020).");
+                "inline content needs `channels`. A placeholder without a value in `templateData` is an error (8020), and so is a send " +
+                $"reaching more than {options.Limits.MaxRecordsPerSend} recipients × channels or a rendered message over its channel's limit " +
+                $"(bytes of subject and body: email {options.Limits.Rendered.Email}, Lark {options.Limits.Rendered.Lark} (card {options.Limits.Rendered.LarkCard}), " +
+                $"WeCom {options.Limits.Rendered.WeCom} (markdown {options.Limits.Rendered.WeComMarkdown}), DingTalk {options.Limits.Rendered.DingTalk}, " +
+                $"webhook {options.Limits.Rendered.Webhook}; SMS {options.Limits.Rendered.Sms} characters; a rendered subject at most {SendPlanner.MaxRenderedSubjectLength} characters).");
         group.MapGet("/get_msg_record", GetRecordAsync).RequireScope(Scope.Read).Produces<GetMsgRecordResponse>()
-            .WithQueryParameters(Field.Text("msgID", "The message's id, as send_msg answered it", maxLength: 64, required: true))
+            .WithQueryParameters(Field.Text("msgID", "The message's id, as send_msg answered it", maxLength: MaxMsgIdLength, required: true))
             .WithErrors(ResultCode.MessageNotFound)
             .WithSummary("A message record with its status, attempts and last error");
         group.MapGet("/list_msg_records", ListRecordsAsync).RequireScope(Scope.Read).Produces<RecordListResponse>()
             .WithQueryParameters(
                 Field.Page, Field.PageSize,
-                Field.Text("msg_id", "Only this message"),
-                Field.Text("to", "Only this address"),
+                Field.Text("msg_id", "Only this message", maxLength: MaxMsgIdLength),
+                Field.Text("to", "Only this address", maxLength: SendPlanner.MaxAddressLength),
                 Field.IntChoice("status", "1 pending, 2 sent, 3 failed, 4 retrying, 5 cancelled, 6 scheduled",
                     [MessageStatus.Pending, MessageStatus.Sent, MessageStatus.Failed, MessageStatus.Retrying, MessageStatus.Cancelled, MessageStatus.Scheduled]),
                 Field.Channel("channel", "Only this channel"),
                 Field.IntChoice("priority", "1 low, 2 medium, 3 high", [MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
-                Field.Text("batch_id", "Only this send (send_msg's batchID)"),
-                Field.Text("source_id", "Only sends with this Source-Id"),
-                Field.Text("schedule_id", "Only firings of this schedule"),
+                Field.Text("batch_id", "Only this send (send_msg's batchID)", maxLength: MaxMsgIdLength),
+                Field.Text("source_id", "Only sends with this Source-Id", maxLength: OpenApiExtensions.MaxSourceIdLength),
+                Field.Text("schedule_id", "Only firings of this schedule", maxLength: MaxMsgIdLength),
                 Field.Time("start_time", "Created at or after"),
                 Field.Time("end_time", "Created at or before"))
             .WithSummary("Records, newest first; filters msg_id, to, status, channel, priority, batch_id, source_id, schedule_id, start_time, end_time");
@@ -78,7 +91,7 @@ public static class MessageApi
         group.MapPost("/resend", ResendAsync).Audited("msg.resend", "msgID", "batchID").RequireScope(Scope.Send)
             .AcceptsBody<ResendRequest>(
                 MsgIdBodyField with { Required = false, MinLength = null, Description = "One failed message (or give batchID)" },
-                Field.Text("batchID", "Every failed message of a send (or give msgID)"))
+                Field.Text("batchID", "Every failed message of a send (or give msgID)", maxLength: MaxMsgIdLength))
             .Produces<CountResponse>()
             .WithErrors(ResultCode.MessageNotFound, ResultCode.Conflict)
             .WithSummary("Re-drive failed messages: one (msgID) or a whole batch (batchID)")
@@ -92,7 +105,7 @@ public static class MessageApi
         return app;
     }
 
-    private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, CancellationToken ct)
+    private static async Task<IResult> SendAsync(HttpRequest http, IntakeService intake, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
         var (req, error) = await RequestReader.ReadBodyAsync<SendMsgRequest>(http, options.MaxRequestBodyBytes);
         if (req is null)
@@ -101,18 +114,19 @@ public static class MessageApi
         }
         var (to, toError) = SendFields.ParseTo(req.To);
         var (data, dataError) = SendFields.ParseTemplateData(req.TemplateData);
+        // The header lengths are DocumentedLimits' (every route).
         var sourceId = http.Caller().SourceId;
-        var idempotencyKey = http.Headers["Idempotency-Key"].ToString();
+        var idempotencyKey = http.Headers[OpenApiExtensions.IdempotencyKeyHeader].ToString();
+        var sendAt = req.SendTimestamp is { } ts and > 0 ? (ts < 100_000_000_000 ? ts * 1000 : ts) : 0;
         var invalid = toError ?? dataError
-            ?? (sourceId.Length > 64 ? "Source-Id must be at most 64 characters" : null)
-            ?? (idempotencyKey.Length > MaxHeaderValue ? $"Idempotency-Key must be at most {MaxHeaderValue} characters" : null)
-            ?? (req.SendTimestamp is < 0 ? "sendTimestamp must not be negative" : null);
+            ?? (req.SendTimestamp is < 0 ? "sendTimestamp must not be negative" : null)
+            ?? (sendAt > clock.GetUtcNow().Add(ScheduleDecisions.MaxAhead).ToUnixTimeMilliseconds()
+                ? $"sendTimestamp must be at most {ScheduleDecisions.MaxAhead.TotalDays / 365.25:0} years ahead" : null);
         if (invalid is not null)
         {
             return Api.Invalid(invalid);
         }
 
-        var sendAt = req.SendTimestamp is { } ts and > 0 ? (ts < 100_000_000_000 ? ts * 1000 : ts) : 0;
         var request = new SendRequest(
             sourceId,
             to,
@@ -138,9 +152,9 @@ public static class MessageApi
     private static async Task<IResult> GetRecordAsync(HttpRequest http, MessageService messages, RecordStore records, MsgMateOptions options, CancellationToken ct)
     {
         var msgId = RequestReader.Query(http, "msgID");
-        if (msgId is null || msgId.Length > 64)
+        if (msgId is null || msgId.Length > MaxMsgIdLength)
         {
-            return Api.Invalid("msgID is required (at most 64 characters)");
+            return Api.Invalid($"msgID is required (at most {MaxMsgIdLength} characters)");
         }
         var record = await messages.GetAsync(msgId, http.Caller().OwnSourceOnly, ct);
         if (record is null)
@@ -195,9 +209,9 @@ public static class MessageApi
         {
             return error!;
         }
-        if (string.IsNullOrWhiteSpace(req.MsgId))
+        if (string.IsNullOrWhiteSpace(req.MsgId) || req.MsgId.Length > MaxMsgIdLength)
         {
-            return Api.Invalid("msgID is required");
+            return Api.Invalid($"msgID is required (at most {MaxMsgIdLength} characters)");
         }
         var problem = await messages.CancelAsync(req.MsgId, http.Caller().OwnSourceOnly, ct);
         return problem is null ? Api.Ok() : Api.Error(problem.Code, problem.Message);
@@ -215,6 +229,10 @@ public static class MessageApi
         if ((msgId is null) == (batchId is null))
         {
             return Api.Invalid("give either msgID or batchID");
+        }
+        if ((msgId ?? batchId)!.Length > MaxMsgIdLength)
+        {
+            return Api.Invalid($"{(msgId is null ? "batchID" : "msgID")} must be at most {MaxMsgIdLength} characters");
         }
         var (count, problem) = await messages.ResendAsync(msgId, batchId, http.Caller().OwnSourceOnly, ct);
         return problem is null ? Api.Ok(new CountResponse(count)) : Api.Error(problem.Code, problem.Message);

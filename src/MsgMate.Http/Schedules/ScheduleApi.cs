@@ -24,21 +24,22 @@ public static class ScheduleApi
 
     private static readonly ApiField[] RecurrenceFields =
     [
-        Field.Text("cron", "Recurring: a cron expression (5 fields, or 6 with seconds) in time_zone"),
+        Field.Text("cron", "Recurring: a cron expression (5 fields, or 6 with seconds) in time_zone", maxLength: Recurrences.MaxCronLength),
         Field.Int("interval_seconds", "Recurring: every so many seconds from scheduled_time (0 or absent: not an interval)",
             min: 0, max: 366L * 24 * 3600, wide: true),
-        Field.Text("time_zone", "The cron's time zone (IANA name, e.g. Asia/Shanghai); default: the node's configured zone"),
+        Field.Text("time_zone", "The cron's time zone (IANA name, e.g. Asia/Shanghai); default: the node's configured zone",
+            maxLength: Recurrences.MaxTimeZoneLength),
         Field.Time("end_time", "Recurring: no firing after this time"),
         Field.Int("max_count", "Recurring: at most this many firings (0: no limit)", min: 0),
     ];
 
-    public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapScheduleApi(this IEndpointRouteBuilder app, MsgMateOptions options)
     {
         var group = app.MapGroup("/scheduled").WithTags("Schedules").RequireScope(Scope.Schedules);
         group.MapPost("/create", CreateAsync).Audited("schedule.create", "schedule_id")
             .AcceptsBody<CreateScheduleRequest>([
-                .. MessageApi.SendFieldDocs("template_id", "template_data"),
-                Field.Time("scheduled_time", "When to send; for cron the earliest start, for interval_seconds the first firing"),
+                .. MessageApi.SendFieldDocs("template_id", "template_data", options.Limits),
+                Field.Time("scheduled_time", "When to send (at most 10 years ahead); for cron the earliest start, for interval_seconds the first firing"),
                 .. RecurrenceFields])
             .Produces<CreateScheduleResponse>()
             .WithErrors(ResultCode.TemplateNotFound, ResultCode.TemplateNotUsable, ResultCode.Conflict)
@@ -73,9 +74,12 @@ public static class ScheduleApi
             .WithSummary("Resume a paused schedule");
         group.MapPost("/update", UpdateAsync).Audited("schedule.update", "schedule_id")
             .AcceptsBody<UpdateScheduleRequest>([
-                ScheduleIdField with { MaxLength = null },
+                ScheduleIdField,
                 Field.Time("scheduled_time", "The new time (reschedule)"),
-                Field.TemplateData("template_data") with { Description = "New values for the {{placeholders}} (replace the old ones)" },
+                Field.TemplateData("template_data", options.Limits) with
+                {
+                    Description = "New values for the {{placeholders}} (they replace the old ones), within the limits of scheduled/create's template_data",
+                },
                 Field.Text("subject", "A new subject", maxLength: TemplateDecisions.MaxSubjectLength),
                 Field.IntChoice("priority", "A new priority: 1 low, 2 medium, 3 high; 0 or absent keeps it",
                     [0, MessagePriority.Low, MessagePriority.Medium, MessagePriority.High]),
@@ -125,9 +129,9 @@ public static class ScheduleApi
     private static async Task<IResult> GetAsync(HttpRequest http, ScheduleService schedules, MsgMateOptions options, TimeProvider clock, CancellationToken ct)
     {
         var id = RequestReader.Query(http, "schedule_id");
-        if (id is null || id.Length > 64)
+        if (id is null || id.Length > MaxScheduleIdLength)
         {
-            return Api.Invalid("schedule_id is required (at most 64 characters)");
+            return Api.Invalid($"schedule_id is required (at most {MaxScheduleIdLength} characters)");
         }
         var reply = await schedules.SendAsync(new ScheduleCommands.Get(id), ct);
         return reply is { IsOk: true, State: { } state }
@@ -157,9 +161,9 @@ public static class ScheduleApi
         {
             return error!;
         }
-        if (string.IsNullOrWhiteSpace(req.ScheduleId))
+        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > MaxScheduleIdLength)
         {
-            return Api.Invalid("schedule_id is required");
+            return Api.Invalid($"schedule_id is required (at most {MaxScheduleIdLength} characters)");
         }
         var (firstAt, timeError) = ParseTime(req.ScheduledTime, "scheduled_time", options.Zone);
         var (recurrence, recurrenceError) = ParseRecurrence(req.Cron, req.IntervalSeconds, req.TimeZone, req.EndTime, req.MaxCount, options);
@@ -203,9 +207,9 @@ public static class ScheduleApi
         {
             return error!;
         }
-        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > 64)
+        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > MaxScheduleIdLength)
         {
-            return Api.Invalid("schedule_id is required (at most 64 characters)");
+            return Api.Invalid($"schedule_id is required (at most {MaxScheduleIdLength} characters)");
         }
         var reply = await schedules.CancelAsync(req.ScheduleId, ct);
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
@@ -219,9 +223,9 @@ public static class ScheduleApi
         {
             return error!;
         }
-        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > 64)
+        if (string.IsNullOrWhiteSpace(req.ScheduleId) || req.ScheduleId.Length > MaxScheduleIdLength)
         {
-            return Api.Invalid("schedule_id is required (at most 64 characters)");
+            return Api.Invalid($"schedule_id is required (at most {MaxScheduleIdLength} characters)");
         }
         var reply = await schedules.SendAsync(command(req.ScheduleId), ct);
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);

@@ -25,9 +25,10 @@ public static class TemplateApi
             ? Field.Channel("channel", "The channel it is sent on", required: true)
             : Field.IntChoice("channel", $"The channel it is sent on: {KnownChannels.Range}; 0 or absent keeps it", [0, .. Field.ChannelValues]),
         Field.Text("subject", "Subject (email), may hold {{placeholders}}", maxLength: TemplateDecisions.MaxSubjectLength),
-        Field.Text("content", "The text, with {{placeholders}} filled from templateData", maxLength: TemplateDecisions.MaxContentLength, required: create),
-        Field.Text("signName", "SMS signature"),
-        Field.Text("relTemplateID", "The provider's template id (SMS)"),
+        Field.Text("content", $"The text, with {{{{placeholders}}}} filled from templateData (at most {TemplateText.MaxPlaceholders} distinct, with the subject's)",
+            maxLength: TemplateDecisions.MaxContentLength, required: create),
+        Field.Text("signName", "SMS signature", maxLength: TemplateDecisions.MaxSignNameLength),
+        Field.Text("relTemplateID", "The provider's template id (SMS), or the message type (Lark, DingTalk, WeCom)", maxLength: TemplateDecisions.MaxRelTemplateIdLength),
     ];
 
     public static IEndpointRouteBuilder MapTemplateApi(this IEndpointRouteBuilder app)
@@ -44,7 +45,7 @@ public static class TemplateApi
         group.MapGet("/list_templates", ListAsync).Produces<TemplateListResponse>()
             .WithQueryParameters(
                 Field.Page, Field.PageSize,
-                Field.Text("source_id", "Only templates of this source"),
+                Field.Text("source_id", "Only templates of this source", maxLength: TemplateDecisions.MaxSourceIdLength),
                 Field.IntChoice("channel", $"Only templates of this channel: {KnownChannels.Range}; 0 or absent: all", [0, .. Field.ChannelValues]))
             .WithSummary("List templates, newest first; filters source_id, channel");
         group.MapPost("/update_template", UpdateAsync).Audited("template.update", "templateID")

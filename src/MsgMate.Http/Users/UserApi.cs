@@ -22,7 +22,7 @@ public static class UserApi
     private static readonly ApiField[] ProfileFields =
     [
         Field.Text("nickname", "Nickname", maxLength: UserValidation.MaxNameLength),
-        Field.Text("mobile", "Mobile number: 5-20 digits, optionally starting with +", pattern: UserValidation.MobilePattern),
+        Field.Text("mobile", "Mobile number: 5-20 digits, optionally starting with +", maxLength: 21, pattern: UserValidation.MobilePattern),
         Field.Text("email", "Email address", maxLength: UserValidation.MaxEmailLength, pattern: UserValidation.EmailPattern),
         Field.Text("lark_id", "Lark (Feishu) id", maxLength: UserValidation.MaxContactLength),
         Field.Text("dingtalk_id", "DingTalk id", maxLength: UserValidation.MaxContactLength),
@@ -31,7 +31,7 @@ public static class UserApi
 
     private static readonly ApiField StatusField = Field.IntChoice("status", "1 enabled, 0 disabled", [1, 0]);
 
-    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapUserApi(this IEndpointRouteBuilder app, MsgMateOptions options)
     {
         var group = app.MapGroup("/user").WithTags("Users").RequireScope(Scope.Users);
         group.MapPost("/create", CreateAsync).Audited("user.create", "user_id")
@@ -39,7 +39,7 @@ public static class UserApi
                 UserIdField,
                 Field.Text("name", "Name (trimmed)", maxLength: UserValidation.MaxNameLength, required: true),
                 .. ProfileFields,
-                Field.List("tags", $"Tags (trimmed, duplicates dropped; at most {UserValidation.MaxTags} distinct)", TagField)])
+                Field.List("tags", $"Tags (trimmed, duplicates dropped; at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries)])
             .Produces<UserIdResponse>().WithErrors(ResultCode.UserExists)
             .WithSummary("Create a user (user_id and name required; 9001/409 if the id exists)");
         group.MapGet("/get", GetAsync).Produces<GetUserResponse>()
@@ -51,7 +51,7 @@ public static class UserApi
                 UserIdField,
                 Field.Text("name", "Name (trimmed); empty or absent keeps it", maxLength: UserValidation.MaxNameLength),
                 .. ProfileFields,
-                Field.List("tags", $"Replaces the tag set when present; [] clears it (at most {UserValidation.MaxTags} distinct)", TagField),
+                Field.List("tags", $"Replaces the tag set when present; [] clears it (at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries),
                 StatusField with { Description = "1 enables, 0 disables; absent leaves it" },
                 Field.List("clear_fields", "Fields to empty",
                     Field.Choice("", "", UserPatch.ClearableFields.Order(StringComparer.Ordinal)))])
@@ -60,10 +60,10 @@ public static class UserApi
         group.MapGet("/list", ListAsync).Produces<UserListResponse>()
             .WithQueryParameters(
                 Field.Page, Field.PageSize,
-                Field.Text("user_id", "Only this user id"),
-                Field.Text("keyword", "A substring of the user id, name, nickname, email or mobile (case-insensitive)"),
-                Field.Text("name", "The same as keyword (used when keyword is absent)"),
-                Field.Text("tag", "Only users carrying this tag"),
+                Field.Text("user_id", "Only this user id", maxLength: UserId.MaxLength),
+                Field.Text("keyword", "A substring of the user id, name, nickname, email or mobile (case-insensitive)", maxLength: UserValidation.MaxEmailLength),
+                Field.Text("name", "The same as keyword (used when keyword is absent)", maxLength: UserValidation.MaxEmailLength),
+                Field.Text("tag", "Only users carrying this tag", maxLength: UserValidation.MaxTagLength),
                 StatusField with { Description = "Only enabled (1) or disabled (0) users" })
             .WithSummary("List users, newest first; filters user_id, keyword, tag, status");
         group.MapPost("/delete", DeleteAsync).Audited("user.delete", "user_id")
@@ -81,14 +81,14 @@ public static class UserApi
                 + "outbox files, backups and logs (see README, Personal data)");
         group.MapPost("/find_by_tags", FindByTagsAsync)
             .AcceptsBody<FindByTagsRequest>(
-                Field.List("tags", "The tags to look for (at least one)", TagField, required: true),
+                Field.List("tags", $"The tags to look for (at least one, at most {UserValidation.MaxTags} distinct)", TagField, maxItems: UserValidation.MaxTagEntries, required: true),
                 Field.Choice("match_type", "all: users carrying every tag; any: at least one (case-insensitive; empty is any)", ["all", "any"], @default: "any"),
                 Field.Page,
                 Field.PageSize with { Default = System.Text.Json.Nodes.JsonValue.Create(PageRequest.MaxPageSize) })
             .Produces<FindByTagsResponse>()
             .WithSummary("Enabled users carrying all or any of the tags");
         group.MapGet("/tag_statistics", TagStatisticsAsync).Produces<TagStatisticsResponse>()
-            .WithSummary("How many enabled users carry each tag");
+            .WithSummary($"How many enabled users carry each tag: the {options.Limits.MaxTagStatistics} most used, most used first");
         return app;
     }
 
@@ -264,9 +264,9 @@ public static class UserApi
             found.Items.Select(u => UserDto.From(u, options.Zone)).ToList(), found.Total, found.Total, page));
     }
 
-    private static async Task<IResult> TagStatisticsAsync(UserService users, CancellationToken ct)
+    private static async Task<IResult> TagStatisticsAsync(UserService users, MsgMateOptions options, CancellationToken ct)
     {
-        var stats = (await users.ReadModel.TagStatisticsAsync(ct)).Select(t => new TagStatisticDto(t.Tag, t.Count)).ToList();
+        var stats = (await users.ReadModel.TagStatisticsAsync(options.Limits.MaxTagStatistics, ct)).Select(t => new TagStatisticDto(t.Tag, t.Count)).ToList();
         return Api.Ok(new TagStatisticsResponse(stats, stats));
     }
 }

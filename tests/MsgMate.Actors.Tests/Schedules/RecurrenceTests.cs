@@ -53,6 +53,18 @@ public class RecurrenceTests
         Assert.Contains(expected, Recurrences.Validate(new Recurrence(cron, intervalMs, zone, 0, 0)));
     }
 
+    [Fact(DisplayName = "A cron of 128 characters and a time zone name of 64 are read; one more character of either is refused")]
+    public void Cron_and_zone_lengths()
+    {
+        var cron = "0 9 * * " + string.Join(",", Enumerable.Repeat("1", 60)); // 8 + 119 characters
+        cron += new string(' ', 128 - cron.Length);
+        Assert.Equal(128, cron.Length);
+        Assert.Null(Recurrences.Validate(new Recurrence(cron, 0, "UTC", 0, 0)));
+        Assert.Contains("cron must be at most 128", Recurrences.Validate(new Recurrence(cron + " ", 0, "UTC", 0, 0)));
+        Assert.Contains("not a known time zone", Recurrences.Validate(new Recurrence("", 5000, new string('z', 64), 0, 0)));
+        Assert.Contains("time_zone must be at most 64", Recurrences.Validate(new Recurrence("", 5000, new string('z', 65), 0, 0)));
+    }
+
     [Fact(DisplayName = "Upcoming lists the next fire times for the list view")]
     public void Upcoming()
     {

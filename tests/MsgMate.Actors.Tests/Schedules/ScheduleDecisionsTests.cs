@@ -30,6 +30,20 @@ public class ScheduleDecisionsTests
         Assert.Equal(NowMs + 60_000, s.NextFireAtMs);
     }
 
+    [Fact(DisplayName = "A schedule may start up to ten years ahead; a millisecond later is refused (times near year 9999 break dates)")]
+    public void Create_within_the_horizon()
+    {
+        var horizon = NowMs + (long)ScheduleDecisions.MaxAhead.TotalMilliseconds;
+        Assert.Equal(horizon, Once(horizon).NextFireAtMs);
+        Run(ScheduleState.Empty("s1"), new ScheduleCommands.Create("s1", Spec, horizon + 1, null), Now, out var rejection);
+        Assert.Equal(ResultCode.InvalidArgument, rejection?.Code);
+        Assert.Contains("at most 10 years ahead", rejection!.Message);
+        Run(ScheduleState.Empty("s1"), new ScheduleCommands.Create("s1", Spec, long.MaxValue, new Recurrence("", 1000, "UTC", 0, 0)), Now, out rejection);
+        Assert.Contains("at most 10 years ahead", rejection!.Message);
+        Run(Once(NowMs + 60_000), new ScheduleCommands.Edit("s1", null, horizon + 1, null, false), Now, out rejection);
+        Assert.Contains("at most 10 years ahead", rejection!.Message);
+    }
+
     [Fact(DisplayName = "A one-off in the past is refused; within a second of now it counts as now")]
     public void Create_in_past()
     {

@@ -39,6 +39,34 @@ public class TemplateDecisionsTests
         Assert.Empty(events);
     }
 
+    [Theory(DisplayName = "Create takes signName and relTemplateID of 128 characters (their columns), 100 distinct placeholders in content and subject; one more is refused")]
+    [InlineData(128, 0, 70, 30, false, null)]
+    [InlineData(129, 0, 0, 0, false, "signName must be at most 128")]
+    [InlineData(0, 128, 0, 0, false, null)]
+    [InlineData(0, 129, 0, 0, false, "relTemplateID must be at most 128")]
+    [InlineData(0, 0, 100, 0, false, null)]
+    [InlineData(0, 0, 101, 0, false, "content: at most 100 distinct placeholders, not 101")]
+    [InlineData(0, 0, 70, 31, false, "content and subject may hold at most 100 distinct placeholders, not 101")]
+    [InlineData(0, 0, 80, 30, true, null)] // the subject's 30 names are the content's: 80 distinct
+    public void Create_limits(int signName, int relTemplateId, int contentNames, int subjectNames, bool sameNames, string? expected)
+    {
+        static string Holders(int n, string prefix) => string.Concat(Enumerable.Range(0, n).Select(i => $"{{{{{prefix}{i}}}}}"));
+        var draft = new TemplateDraft("s", "n", 1, Holders(subjectNames, sameNames ? "c" : "d"), "x" + Holders(contentNames, "c"),
+            new string('g', signName), new string('r', relTemplateId));
+        var (rejection, events) = TemplateDecisions.Decide(TemplateState.Empty("t1"), new TemplateCommands.Create("t1", draft), T0);
+        if (expected is null)
+        {
+            Assert.Null(rejection?.Message);
+            Assert.Single(events);
+        }
+        else
+        {
+            Assert.Equal(ResultCode.InvalidArgument, rejection?.Code);
+            Assert.Contains(expected, rejection!.Message);
+            Assert.Empty(events);
+        }
+    }
+
     [Fact(DisplayName = "Update keeps absent fields and replaces given ones")]
     public void Update_patches()
     {

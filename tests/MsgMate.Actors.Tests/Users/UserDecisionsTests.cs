@@ -129,13 +129,16 @@ public class UserDecisionsTests
         Assert.IsType<UserEvents.Enabled>(Assert.Single(d3.Events));
     }
 
-    [Fact(DisplayName = "More than 50 tags or an over-long tag is refused")]
+    [Fact(DisplayName = "More than 50 distinct tags, a list of more than 100 entries or an over-long tag is refused")]
     public void Tags_are_bounded()
     {
         Assert.NotNull(UserValidation.NormalizeTags(Enumerable.Range(0, 51).Select(i => $"t{i}")).Error);
         Assert.NotNull(UserValidation.NormalizeTags([new string('x', 33)]).Error);
         Assert.NotNull(UserValidation.NormalizeTags(["ok", null]).Error);
         Assert.Null(UserValidation.NormalizeTags(Enumerable.Range(0, 50).Select(i => $"t{i}")).Error);
+        // As sent, a list may repeat tags: 100 entries (50 distinct) are read, 101 refused.
+        Assert.Equal(50, UserValidation.NormalizeTags(Enumerable.Range(0, 100).Select(i => $"t{i % 50}")).Tags.Length);
+        Assert.Contains("at most 100 entries", UserValidation.NormalizeTags(Enumerable.Range(0, 101).Select(i => $"t{i % 50}")).Error);
     }
 
     [Fact(DisplayName = "Erase emits the Erased tombstone; the state keeps only the id, no contact, name or tag")]
