@@ -36,8 +36,11 @@ public static class MsgMateNode
         }
         // Kestrel's request-line and header limits sit far above the node's: the node answers those in the envelope.
         builder.WebHost.ConfigureKestrel(k => RequestLimits.Configure(k.Limits, options));
+        // preserveStaticLogger: each host logs through its own logger. Without it every host in a process replaces the
+        // static Log.Logger and logs through the last one made (tests run many nodes in one process: a node's Debug
+        // lines went to another node's Warning-level console, found by the log scrape).
         builder.Services.AddSerilog((_, log) => log.ReadFrom.Configuration(builder.Configuration).WriteTo.Console(
-            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"), preserveStaticLogger: true);
 
         builder.Services.AddMsgMateDomain(options);
         builder.Services.AddMsgMateDelivery(options);

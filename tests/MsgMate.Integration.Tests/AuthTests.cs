@@ -210,8 +210,9 @@ public sealed class AuthTests(KeysModeFixture fixture, ITestOutputHelper output)
     {
         var (a, _) = await CreateKeyAsync("source-a", "send", "read");
         var (b, _) = await CreateKeyAsync("source-b", "send", "read");
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds();
         var sent = await SendAsync(HttpMethod.Post, "/msg/send_msg", key: a,
-            body: """{"to":"person@example.com","channels":[1],"subject":"s","content":"hello","sendTimestamp":4102444800}""");
+            body: $$"""{"to":"person@example.com","channels":[1],"subject":"s","content":"hello","sendTimestamp":{{tomorrow}}}""");
         var msgId = sent.ShouldSucceed()["msgID"].GetString()!;
 
         (await SendAsync(HttpMethod.Get, $"/msg/get_msg_record?msgID={msgId}", key: a)).ShouldSucceed();

@@ -23,6 +23,8 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         "/msg/create_template", "/msg/update_template", "/msg/del_template",
         "/msg/send_msg", "/msg/cancel", "/msg/resend",
         "/scheduled/create", "/scheduled/cancel", "/scheduled/pause", "/scheduled/resume", "/scheduled/update",
+        "/user/erase",
+        "/admin/keys", "/admin/keys/rotate", "/admin/keys/revoke", "/admin/quotas", "/admin/quotas/delete",
     ];
 
     private NodeHost Node => fixture.Node;
@@ -327,6 +329,40 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         Assert.Equal(1, (await ScheduleAsync(id)).GetProperty("status").GetInt32());
         (await PostFormAsync("/scheduled/cancel", ("schedule_id", id))).ShouldSucceed();
         Assert.Equal(3, (await ScheduleAsync(id)).GetProperty("status").GetInt32());
+    }
+
+    [Fact(DisplayName = "/user/erase by form: the user is gone (9002/404) and the answer counts its records")]
+    public async Task User_erase()
+    {
+        var id = await CreateUserAsync();
+        var erased = (await PostFormAsync("/user/erase", ("user_id", id))).ShouldSucceed();
+        Assert.Equal(id, erased["user_id"].GetString());
+        (await Node.GetAsync($"/user/get?user_id={id}")).ShouldFail(9002, 404);
+    }
+
+    // ---- admin ----------------------------------------------------------------------------------------------
+
+    [Fact(DisplayName = "/admin/keys, rotate and revoke by form: scopes as repeated keys; the key rotates and is revoked")]
+    public async Task Admin_keys()
+    {
+        var created = (await PostFormAsync("/admin/keys", ("source_id", "form-src"), ("scopes", "send"), ("scopes", "read"), ("name", "by form"))).ShouldSucceed();
+        Assert.Equal(["send", "read"], Strings(created["scopes"]));
+        var id = created["key_id"].GetString()!;
+        var rotated = (await PostFormAsync("/admin/keys/rotate", ("key_id", id))).ShouldSucceed();
+        Assert.NotEqual(id, rotated["key_id"].GetString());
+        (await PostFormAsync("/admin/keys/revoke", ("key_id", id))).ShouldSucceed();
+        var listed = (await Node.GetAsync("/admin/keys")).ShouldSucceed()["keys"].EnumerateArray().Single(k => k.GetProperty("key_id").GetString() == id);
+        Assert.Equal("revoked", listed.GetProperty("status").GetString());
+    }
+
+    [Fact(DisplayName = "/admin/quotas and /admin/quotas/delete by form: numbers as text; the quota is listed, then gone")]
+    public async Task Admin_quotas()
+    {
+        (await PostFormAsync("/admin/quotas", ("scope", "api"), ("caller", "form-caller"), ("channel", "0"), ("num", "1000"), ("unit", "60000"))).ShouldSucceed();
+        bool Listed(Answer a) => a["quotas"].EnumerateArray().Any(q => q.GetProperty("subject").GetString() == "form-caller" && q.GetProperty("num").GetInt64() == 1000);
+        Assert.True(Listed((await Node.GetAsync("/admin/quotas")).ShouldSucceed()));
+        (await PostFormAsync("/admin/quotas/delete", ("scope", "api"), ("caller", "form-caller"), ("channel", "0"))).ShouldSucceed();
+        Assert.False(Listed((await Node.GetAsync("/admin/quotas")).ShouldSucceed()));
     }
 
     // ---- other encodings ----------------------------------------------------------------------------------------

@@ -59,6 +59,14 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         ["/scheduled/pause"] = ["""{"schedule_id":"$sid"}"""],
         ["/scheduled/resume"] = ["""{"schedule_id":"$sid"}"""],
         ["/scheduled/update"] = ["""{"schedule_id":"$sid","scheduled_time":"$later","template_data":{"name":"y"},"subject":"S","priority":3}"""],
+        ["/user/erase"] = ["""{"user_id":"$new"}"""],
+        ["/admin/keys"] = ["""{"source_id":"fuzz","scopes":["send","read"],"name":"fuzz"}"""],
+        // Unknown ids: the fields are reached (validated first), and no real key is rotated or revoked by a mutation.
+        ["/admin/keys/rotate"] = ["""{"key_id":"000000000000"}"""],
+        ["/admin/keys/revoke"] = ["""{"key_id":"000000000000"}"""],
+        // An api quota of a caller that never calls: an accepted mutation limits nobody the campaign needs.
+        ["/admin/quotas"] = ["""{"scope":"api","caller":"fuzz-nobody","channel":0,"num":1000000,"unit":3600000}"""],
+        ["/admin/quotas/delete"] = ["""{"scope":"api","caller":"fuzz-nobody","channel":0}"""],
     };
 
     private static readonly Dictionary<string, string> GetBaselines = new()
@@ -73,6 +81,9 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         ["/msg/statistics"] = "start_time=$earlier&end_time=$later&granularity=hour",
         ["/scheduled/get"] = "schedule_id=$sid",
         ["/scheduled/list"] = "page=1&page_size=10&status=1",
+        ["/admin/keys"] = "",
+        ["/admin/quotas"] = "",
+        ["/admin/audit"] = "page=1&page_size=10&action=key.create&start_time=$earlier&end_time=$later",
     };
 
     private sealed record Outcome(FuzzCase Case, int Status, bool Accepted, string? Problem);
