@@ -26,7 +26,7 @@ public sealed record SendAnswer(ResultCode Code, string Message, string BatchId,
     public static SendAnswer Refused(Quotas.QuotaOutcome outcome) => outcome.Unavailable
         ? Fail(ResultCode.StoreFailed, "the quota counter (Redis) is unavailable; nothing was stored; retry")
         : Fail(ResultCode.QuotaExceeded, $"over the {outcome.Exhausted!.Describe()}; nothing was stored")
-            with { RetryAfterSeconds = (int)Math.Max(1, Math.Ceiling(outcome.RetryAfterMs / 1000.0)) };
+            with { RetryAfterSeconds = outcome.RetryAfterSeconds };
 }
 
 /// <summary>

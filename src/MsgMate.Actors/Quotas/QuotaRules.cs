@@ -50,7 +50,11 @@ public sealed record QuotaRule(QuotaScope Scope, string Subject, int Channel, lo
 }
 
 /// <summary>One bucket to take tokens from: its key, its rule, and how many tokens this send takes.</summary>
-public sealed record BucketDebit(string Key, QuotaRule Rule, long Cost);
+public sealed record BucketDebit(string Key, QuotaRule Rule, long Cost)
+{
+    /// <summary>What gives the debits back: the same buckets, negative costs (taken by force, capped at full).</summary>
+    public static IReadOnlyList<BucketDebit> Refunds(IReadOnlyList<BucketDebit> debits) => [.. debits.Select(d => d with { Cost = -d.Cost })];
+}
 
 /// <summary>Which buckets a send or a request takes from. Pure.</summary>
 public static class QuotaPlan

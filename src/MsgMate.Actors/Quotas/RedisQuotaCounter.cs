@@ -77,7 +77,7 @@ public sealed class RedisQuotaCounter(IConnectionMultiplexer redis) : IQuotaCoun
     }
 
     public async Task RefundAsync(IReadOnlyList<BucketDebit> debits, CancellationToken ct = default) =>
-        await TakeAsync([.. debits.Select(d => d with { Cost = -d.Cost })], force: true, ct);
+        await TakeAsync(BucketDebit.Refunds(debits), force: true, ct);
 
     public async Task<bool> ReachableAsync(CancellationToken ct = default)
     {

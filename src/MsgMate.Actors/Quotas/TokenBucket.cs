@@ -41,6 +41,9 @@ public sealed record QuotaOutcome(bool Allowed, long RetryAfterMs, QuotaRule? Ex
 {
     public static readonly QuotaOutcome Yes = new(true, 0, null, false);
 
+    /// <summary>The wait as a Retry-After header says it: whole seconds, at least 1.</summary>
+    public int RetryAfterSeconds => (int)Math.Max(1, Math.Ceiling(RetryAfterMs / 1000.0));
+
     public static QuotaOutcome No(long retryAfterMs, QuotaRule rule) => new(false, retryAfterMs, rule, false);
 
     /// <summary>The counter cannot be reached (Redis down): the caller decides (intake fails closed).</summary>
@@ -110,7 +113,7 @@ public sealed class MemoryQuotaCounter(TimeProvider clock) : IQuotaCounter
     }
 
     public Task RefundAsync(IReadOnlyList<BucketDebit> debits, CancellationToken ct = default) =>
-        TakeAsync([.. debits.Select(d => d with { Cost = -d.Cost })], force: true, ct);
+        TakeAsync(BucketDebit.Refunds(debits), force: true, ct);
 
     public Task<bool> ReachableAsync(CancellationToken ct = default) => Task.FromResult(true);
 

@@ -66,15 +66,13 @@ public static class AccessControl
                 var outcome = await services.GetRequiredService<QuotaService>().TakeRequestAsync(caller, ctx.RequestAborted);
                 if (!outcome.Allowed && !outcome.Unavailable)
                 {
-                    ctx.Response.Headers.RetryAfter = RetryAfterSeconds(outcome.RetryAfterMs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ctx.Response.Headers.RetryAfter = outcome.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     await Api.Error(ResultCode.RateLimited, $"too many requests: {outcome.Exhausted!.Describe()}").ExecuteAsync(ctx);
                     return;
                 }
             }
             await next(ctx);
         });
-
-    public static int RetryAfterSeconds(long ms) => (int)Math.Max(1, Math.Ceiling(ms / 1000.0));
 
     /// <summary>The key from <c>Authorization: Bearer</c> or <c>X-Api-Key</c>; an Authorization header of another scheme is malformed.</summary>
     public static (string? Key, bool Malformed) PresentedKey(HttpRequest request)
