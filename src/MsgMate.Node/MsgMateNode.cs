@@ -48,6 +48,9 @@ public static class MsgMateNode
         builder.Services.AddHealthChecks().AddMsgMateReadiness();
         // Before Akka: the read-model schema exists before any projection or request touches it.
         builder.Services.AddHostedService<SchemaInitializer>();
+        // SIGTERM: leave the cluster (refusing new work, draining, handing over) while Kestrel still answers.
+        builder.Services.AddHostedService<GracefulLeave>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Cluster.ShutdownTimeout);
         builder.Services.AddAkka(options.Cluster.SystemName, (akka, services) =>
         {
             var cluster = options.Cluster;
@@ -76,6 +79,8 @@ public static class MsgMateNode
                 .AddTemplates(options)
                 .AddSchedules(options)
                 .AddDelivery(options);
+            var lifecycle = services.GetRequiredService<NodeLifecycle>();
+            akka.AddStartup((system, _) => lifecycle.AttachTo(system));
             if (cluster.SeedNodes.Length == 0)
             {
                 // A lone node forms its own cluster; its remoting port may have been picked at random.

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
+using MsgMate.Actors.Common;
+using MsgMate.Actors.Hosting;
+using MsgMate.Actors.Queue.Kafka;
 using Dapper;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -11,19 +14,26 @@ using MsgMate.Actors.Storage;
 namespace MsgMate.Node;
 
 /// <summary>
-/// <c>/readyz</c>: whether this node should get traffic — its cluster member is Up, the record store and the journal
-/// answer. Open auth does not make a node unready, but is reported (Degraded) so that nobody misses it.
+/// <c>/readyz</c>: whether this node should get traffic — its cluster member is Up and it is not leaving, the record
+/// store, the journal and the delivery queue answer. Open auth does not make a node unready, but is reported (Degraded) so that nobody misses it.
 /// <c>/healthz</c> stays "the process is alive".
 /// </summary>
 public static class Readiness
 {
     private const string Tag = "ready";
 
-    public static IHealthChecksBuilder AddMsgMateReadiness(this IHealthChecksBuilder checks) => checks
-        .AddCheck<ClusterMemberCheck>("cluster", tags: [Tag])
-        .AddCheck<StoreCheck>("store", tags: [Tag])
-        .AddCheck<AuthModeCheck>("auth", tags: [Tag])
-        .AddCheck<QuotaCounterCheck>("quotas", tags: [Tag]);
+    public static IHealthChecksBuilder AddMsgMateReadiness(this IHealthChecksBuilder checks)
+    {
+        // A singleton: the check keeps one Kafka admin client (checks not in the container are made anew per probe).
+        checks.Services.AddSingleton<QueueCheck>();
+        return checks
+            .AddCheck<ClusterMemberCheck>("cluster", tags: [Tag])
+            .AddCheck<LeavingCheck>("leaving", tags: [Tag])
+            .AddCheck<StoreCheck>("store", tags: [Tag])
+            .AddCheck<QueueCheck>("queue", tags: [Tag])
+            .AddCheck<AuthModeCheck>("auth", tags: [Tag])
+            .AddCheck<QuotaCounterCheck>("quotas", tags: [Tag]);
+    }
 
     public static IEndpointConventionBuilder MapMsgMateReadiness(this IEndpointRouteBuilder app) =>
         app.MapHealthChecks("/readyz", new HealthCheckOptions
@@ -57,6 +67,37 @@ public static class Readiness
                 ? HealthCheckResult.Healthy($"member {self.Address} is Up")
                 : HealthCheckResult.Unhealthy($"member {self.Address} is {self.Status}"));
         }
+    }
+
+    /// <summary>Unready from the first moment of a leave: the balancer stops sending while the lanes drain.</summary>
+    private sealed class LeavingCheck(NodeLifecycle lifecycle) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) =>
+            Task.FromResult(lifecycle.LeavingSince is { } since
+                ? HealthCheckResult.Unhealthy($"leaving the cluster since {since:O} ({lifecycle.Reason})")
+                : HealthCheckResult.Healthy("serving"));
+    }
+
+    /// <summary>
+    /// The delivery queue answers: the SQL-table queue lives in the record store (the store check covers it); on Kafka
+    /// the brokers are asked for the lane topics' metadata with a short timeout.
+    /// </summary>
+    private sealed class QueueCheck(MsgMateOptions options) : IHealthCheck, IDisposable
+    {
+        private readonly KafkaHealthProbe _kafka = new(options.Kafka);
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+        {
+            if (options.Queue.SqlQueue)
+            {
+                return HealthCheckResult.Healthy("sql queue: tables in the record store");
+            }
+            return await _kafka.ProblemAsync(ct) is { } problem
+                ? HealthCheckResult.Unhealthy($"kafka: {problem}")
+                : HealthCheckResult.Healthy("kafka: the brokers answer");
+        }
+
+        public void Dispose() => _kafka.Dispose();
     }
 
     private sealed class StoreCheck(SqlDatabase db) : IHealthCheck

@@ -104,4 +104,10 @@ public sealed class ClusterSettings
 
     /// <summary>Heartbeats a node may miss (as time) before it counts as unreachable.</summary>
     public TimeSpan AcceptableHeartbeatPause { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long a stopping node (SIGTERM) may take to leave: refuse new work, drain the lanes, hand over shards and
+    /// singletons, exit. Keep the orchestrator's grace period above it (Kubernetes: terminationGracePeriodSeconds).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(50);
 }

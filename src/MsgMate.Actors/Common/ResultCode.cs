@@ -39,6 +39,9 @@ public enum ResultCode
     /// <summary>Not a Go code: a quota or a per-recipient cap is used up (429 with Retry-After); nothing was stored.</summary>
     QuotaExceeded = 8062,
 
+    /// <summary>Not a Go code: this node is leaving the cluster (503 with Retry-After); send to another node.</summary>
+    NodeLeaving = 8070,
+
     UserExists = 9001,
     UserNotFound = 9002,
     UpdateFailed = 9003,

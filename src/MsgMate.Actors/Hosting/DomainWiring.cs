@@ -35,6 +35,7 @@ public static class DomainWiring
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeLifecycle>();
         services.AddSingleton(new SqlDatabase(options.Storage));
         services.AddSingleton<ProjectionOffsets>();
         services.AddSingleton<UserReadModel>();

@@ -62,7 +62,7 @@ public static class Api
         ResultCode.Forbidden => StatusCodes.Status403Forbidden,
         ResultCode.UserExists or ResultCode.Conflict or ResultCode.TemplateNotUsable => StatusCodes.Status409Conflict,
         ResultCode.RateLimited or ResultCode.QuotaExceeded => StatusCodes.Status429TooManyRequests,
-        ResultCode.StoreFailed or ResultCode.SendFailed => StatusCodes.Status503ServiceUnavailable,
+        ResultCode.StoreFailed or ResultCode.SendFailed or ResultCode.NodeLeaving => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

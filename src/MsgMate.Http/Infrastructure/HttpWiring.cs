@@ -30,6 +30,7 @@ public static class HttpWiring
     {
         var options = app.Services.GetRequiredService<MsgMateOptions>();
         app.UseMsgMateRequestLimits(options);
+        app.UseLeavingGate();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.UseMsgMateAccess();
         app.MapOpenApi().Public();

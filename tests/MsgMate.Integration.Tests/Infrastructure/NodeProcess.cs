@@ -11,14 +11,21 @@ namespace MsgMate.Integration.Tests.Infrastructure;
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly OutputTail _output;
 
-    private NodeProcess(Process process, NodeHttp http)
+    private NodeProcess(Process process, NodeHttp http, OutputTail output)
     {
         _process = process;
         Http = http;
+        _output = output;
     }
 
     public NodeHttp Http { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The last lines the node wrote (stdout and stderr), for a failure message.</summary>
+    public string RecentOutput => _output.Text;
 
     public static int FreePort()
     {
@@ -44,9 +51,10 @@ public sealed class NodeProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__")] = value;
         }
         var process = Process.Start(start)!;
-        // Drain the output so that the child never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drain the output so that the child never blocks on a full pipe; the last lines are kept for diagnosis.
+        var tail = new OutputTail();
+        process.OutputDataReceived += (_, e) => tail.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => tail.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -55,7 +63,7 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                Assert.Fail($"the node process exited with {process.ExitCode}");
+                Assert.Fail($"the node process exited with {process.ExitCode}:{Environment.NewLine}{tail.Text}");
             }
             try
             {
@@ -68,7 +76,32 @@ public sealed class NodeProcess : IAsyncDisposable
             }
         }, TimeSpan.FromSeconds(180), "the node process answers /healthz");
         await NodeHost.WaitForEntitiesAsync(http.GetAsync);
-        return new NodeProcess(process, http);
+        return new NodeProcess(process, http, tail);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>SIGTERM, as Kubernetes or systemd stop a process: the node leaves the cluster gracefully and exits.</summary>
+    public void Terminate()
+    {
+        const int sigterm = 15;
+        Assert.Equal(0, SendSignal(_process.Id, sigterm));
+    }
+
+    /// <summary>Waits for the process to exit on its own; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"the node did not exit within {timeout.TotalSeconds:0} s:{Environment.NewLine}{_output.Text}");
+        }
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no draining, in-flight work lost mid-way.</summary>
@@ -87,6 +120,40 @@ public sealed class NodeProcess : IAsyncDisposable
         }
         _process.Dispose();
         Http.Client.Dispose();
+    }
+}
+
+/// <summary>The last lines of a process's output (bounded).</summary>
+internal sealed class OutputTail
+{
+    private const int Lines = 60;
+    private readonly Queue<string> _lines = new();
+
+    public void Add(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            if (_lines.Count > Lines)
+            {
+                _lines.Dequeue();
+            }
+        }
+    }
+
+    public string Text
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join(Environment.NewLine, _lines);
+            }
+        }
     }
 }
 
