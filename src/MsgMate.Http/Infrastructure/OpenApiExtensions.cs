@@ -195,6 +195,7 @@ public static class OpenApiExtensions
         ResultCode.Unauthenticated => "no API key, or an unknown, revoked or expired one (or a legacy source from a refused network)",
         ResultCode.Forbidden => "the key lacks the route's scope, or the Source-Id header names another source than the key's",
         ResultCode.QuotaExceeded => "a quota or per-recipient cap is used up: retry after Retry-After seconds; nothing was stored",
+        ResultCode.NodeLeaving => "this node is leaving the cluster: nothing was stored; retry on another node after Retry-After seconds",
         ResultCode.UserExists => "the user already exists",
         ResultCode.UserNotFound => "no such user",
         ResultCode.UpdateFailed => "update failed",
@@ -271,6 +272,7 @@ public static class OpenApiExtensions
         AddCode(ResultCode.RateLimited, "too many requests: retry later");
         AddCode(ResultCode.Internal, "the cluster did not answer in time: retry", StatusCodes.Status503ServiceUnavailable);
         AddCode(ResultCode.StoreFailed, "the database is unavailable: retry");
+        AddCode(ResultCode.NodeLeaving);
         AddCode(ResultCode.Internal, "internal error", StatusCodes.Status500InternalServerError);
 
         var responses = operation.Responses ??= [];
@@ -451,7 +453,7 @@ public static class OpenApiExtensions
         {string.Join("\n", Enum.GetValues<ResultCode>().Where(c => c != ResultCode.Ok).Select(c => $"| {(int)c} | {Describe(c)} | {Api.StatusFor(c)} |"))}
 
         8020 also answers 413 when a body is too large, and 8023 answers 503 when the cluster did not answer in time. 8036,
-        8037, 8023/503 and 429 are worth retrying; 9003–9005 are the Go server's user errors, kept for compatibility.
+        8037, 8070, 8023/503 and 429 are worth retrying; 9003–9005 are the Go server's user errors, kept for compatibility.
 
         **Requests.** POST bodies are JSON objects (field names matched case-insensitively) or the same fields as a form
         (`application/x-www-form-urlencoded`). GET routes take query parameters. `Source-Id` (at most {MaxSourceIdLength}
