@@ -41,20 +41,60 @@ public sealed class BenchNode : IAsyncDisposable
     public static async Task<BenchNode> StartAsync(
         string name, BenchOptions options, KafkaMockCluster kafka, string workDir, int expectedRecordsPerTopic)
     {
+        var shared = await SharedSetup.CreateAsync(name, options, kafka, workDir, expectedRecordsPerTopic);
+        return await LaunchAsync(name, options, shared, workDir, cluster: null);
+    }
+
+    /// <summary>
+    /// <paramref name="size"/> nodes in one Akka.NET cluster on loopback: one database, one set of lane topics and one
+    /// consumer group, every node a seed (as the tests' process cluster and a StatefulSet have it), started one after
+    /// another so that the first forms the cluster and the others join it.
+    /// </summary>
+    public static async Task<IReadOnlyList<BenchNode>> StartClusterAsync(
+        string name, int size, BenchOptions options, KafkaMockCluster kafka, string workDir, int expectedRecordsPerTopic)
+    {
+        var shared = await SharedSetup.CreateAsync(name, options, kafka, workDir, expectedRecordsPerTopic);
+        var remotePorts = Enumerable.Range(0, size).Select(_ => FreePort()).ToArray();
+        var seeds = remotePorts.Select(p => $"akka.tcp://msgmate@127.0.0.1:{p}").ToArray();
+        var nodes = new List<BenchNode>();
+        for (var i = 0; i < size; i++)
+        {
+            nodes.Add(await LaunchAsync($"{name}{i}", options, shared, workDir, new ClusterSeat(remotePorts[i], seeds)));
+        }
+        return nodes;
+    }
+
+    /// <summary>A member's remoting port and the cluster's seeds.</summary>
+    private sealed record ClusterSeat(int RemotePort, IReadOnlyList<string> Seeds);
+
+    /// <summary>What the nodes of one phase share: the lane topics (a prefix) and the record store.</summary>
+    private sealed record SharedSetup(string BootstrapServers, string TopicPrefix, int Partitions, string Provider, string ConnectionString)
+    {
+        public static async Task<SharedSetup> CreateAsync(
+            string name, BenchOptions options, KafkaMockCluster kafka, string workDir, int expectedRecordsPerTopic)
+        {
+            // Fresh lane topics, with enough partitions for the mock's retention.
+            var prefix = $"bench-{name}-{Guid.NewGuid():N}"[..24];
+            var partitions = options.PartitionsFor(expectedRecordsPerTopic);
+            foreach (var lane in new[] { "high", "medium", "low", "retry" })
+            {
+                kafka.CreateTopic($"{prefix}.{lane}", partitions);
+            }
+            var (provider, connectionString) = await CreateDatabaseAsync(options, name, workDir);
+            return new SharedSetup(kafka.BootstrapServers, prefix, partitions, provider, connectionString);
+        }
+    }
+
+    private static async Task<BenchNode> LaunchAsync(
+        string name, BenchOptions options, SharedSetup shared, string workDir, ClusterSeat? cluster)
+    {
         var nodeDll = Path.GetFullPath(options.NodeDll ?? throw new ArgumentException("--node-dll is required"));
         if (!File.Exists(nodeDll))
         {
             throw new FileNotFoundException($"{nodeDll} not found: build it first (bench/run.sh does)");
         }
-
-        // Fresh lane topics for this node, with enough partitions for the mock's retention.
-        var prefix = $"bench-{name}-{Guid.NewGuid():N}"[..24];
-        var partitions = options.PartitionsFor(expectedRecordsPerTopic);
-        foreach (var lane in new[] { "high", "medium", "low", "retry" })
-        {
-            kafka.CreateTopic($"{prefix}.{lane}", partitions);
-        }
-
+        var prefix = shared.TopicPrefix;
+        var partitions = shared.Partitions;
         var port = FreePort();
         var settings = new Dictionary<string, string>
         {
@@ -65,7 +105,7 @@ public sealed class BenchNode : IAsyncDisposable
             ["MsgMate:Cluster:Port"] = "0",
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["MsgMate:Queue:SqlQueue"] = options.SqlQueue ? "true" : "false",
-            ["MsgMate:Kafka:BootstrapServers"] = kafka.BootstrapServers,
+            ["MsgMate:Kafka:BootstrapServers"] = shared.BootstrapServers,
             ["MsgMate:Kafka:GroupId"] = $"{prefix}-group",
             ["MsgMate:Kafka:CreateTopicsIfMissing"] = "false",
             ["MsgMate:Kafka:HighTopic"] = $"{prefix}.high",
@@ -73,8 +113,20 @@ public sealed class BenchNode : IAsyncDisposable
             ["MsgMate:Kafka:LowTopic"] = $"{prefix}.low",
             ["MsgMate:Kafka:RetryTopic"] = $"{prefix}.retry",
         };
-        (settings["MsgMate:Storage:Provider"], settings["MsgMate:Storage:ConnectionString"]) =
-            await CreateDatabaseAsync(options, name, workDir);
+        settings["MsgMate:Storage:Provider"] = shared.Provider;
+        settings["MsgMate:Storage:ConnectionString"] = shared.ConnectionString;
+        if (cluster is not null)
+        {
+            settings["MsgMate:Cluster:Port"] = cluster.RemotePort.ToString();
+            for (var i = 0; i < cluster.Seeds.Count; i++)
+            {
+                settings[$"MsgMate:Cluster:SeedNodes:{i}"] = cluster.Seeds[i];
+            }
+            // As the cluster tests and docs/operations.md: a crashed member is downed 5 s after the failure detector
+            // (3 s of missed heartbeats) marks it unreachable.
+            settings["MsgMate:Cluster:StableAfter"] = "00:00:05";
+            settings["MsgMate:Cluster:AcceptableHeartbeatPause"] = "00:00:03";
+        }
         if (options.Parallelism is { } p)
         {
             settings["MsgMate:Delivery:HighParallelism"] = p.High.ToString();
@@ -179,6 +231,17 @@ public sealed class BenchNode : IAsyncDisposable
         }
     }
 
+    /// <summary>kill -9: the crash the cluster phase measures failover after.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
@@ -268,6 +331,24 @@ public sealed class NodeApi : IDisposable
         try
         {
             using var response = await _http.GetAsync("/healthz");
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>GET /readyz answered 200: the node is an Up member, its stores and queue answer and it is not leaving.</summary>
+    public async Task<bool> IsReadyAsync()
+    {
+        try
+        {
+            using var response = await _http.GetAsync("/readyz");
             return response.IsSuccessStatusCode;
         }
         catch (HttpRequestException)

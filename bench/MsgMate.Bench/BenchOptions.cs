@@ -5,7 +5,7 @@ namespace MsgMate.Bench;
 /// <summary>What to run and how hard; parsed from the command line (<c>bench/run.sh --help</c>).</summary>
 public sealed class BenchOptions
 {
-    public static readonly string[] AllPhases = ["ceilings", "raw", "intake", "e2e", "priority", "schedules"];
+    public static readonly string[] AllPhases = ["ceilings", "raw", "intake", "e2e", "priority", "schedules", "cluster"];
 
     /// <summary>Messages of the end-to-end phase, and the low backlog of the priority phase.</summary>
     public int Messages { get; set; } = 100_000;
@@ -109,7 +109,7 @@ public sealed class BenchOptions
           --partitions N        partitions per lane topic (default: enough for the mock's 5 MiB retention, >= 3)
           --sink-delay-ms N     the webhook sink answers after N ms (0)
           --queue kafka|sql     the node's delivery queue: Kafka (the mock broker) or the SQL table of the embedded default (kafka)
-          --phases a,b          any of ceilings,raw,intake,e2e,priority,schedules (all)
+          --phases a,b          any of ceilings,raw,intake,e2e,priority,schedules,cluster (all; cluster needs --db postgresql)
           --set KEY=VALUE       extra node setting, e.g. --set MsgMate:Kafka:MaxPollBatch=512 or DOTNET_gcServer=0
           --node-dll PATH       MsgMate.Node.dll to run (run.sh passes the Release build)
           --label TEXT          printed with the results
@@ -164,7 +164,7 @@ public sealed class BenchOptions
                     o.Phases = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
                     if (o.Phases.FirstOrDefault(p => !AllPhases.Contains(p)) is { } bad)
                     {
-                        throw new ArgumentException($"unknown phase '{bad}' (ceilings, raw, intake, e2e, priority)");
+                        throw new ArgumentException($"unknown phase '{bad}' ({string.Join(", ", AllPhases)})");
                     }
                     break;
                 case "--set":

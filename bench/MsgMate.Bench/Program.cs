@@ -87,6 +87,12 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
             await Quiet.WaitAsync(options.WaitQuietSeconds);
             await SchedulesPhase.RunAsync(options, kafka, sink, workDir, report);
         }
+        if (options.Phases.Contains("cluster"))
+        {
+            Console.WriteLine($"\n== 7. cluster: {options.Messages:N0} messages on one node, then on three; a node killed during {options.Messages / 2:N0} more ==");
+            await Quiet.WaitAsync(options.WaitQuietSeconds);
+            await ClusterPhase.RunAsync(options, kafka, sink, workDir, report);
+        }
         if (report.Memory.Count > 0)
         {
             Console.WriteLine("\n== 5. node memory (a fresh node per phase) ==");

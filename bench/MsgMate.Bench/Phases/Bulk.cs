@@ -35,8 +35,18 @@ public static class Bulk
     /// Sends <paramref name="total"/> recipients in requests of <paramref name="batch"/>, <paramref name="submitters"/>
     /// requests at a time. Bodies are built before the clock starts.
     /// </summary>
+    public static Task<Outcome> SubmitAsync(
+        NodeApi api, HttpSink sink, string tag, int total, int batch, int priority, int submitters, string sourceId, int firstRecipient = 0) =>
+        SubmitAsync([api], sink, tag, total, batch, priority, submitters, sourceId, firstRecipient);
+
+    /// <summary>
+    /// The same over several nodes of one cluster: submitter i starts at node i and moves to the next node after a
+    /// request without an answer or with a 503 (a crashed or leaving node), sending that body again there, as a client
+    /// behind a load balancer would; a body is given up after one round of every node.
+    /// </summary>
     public static async Task<Outcome> SubmitAsync(
-        NodeApi api, HttpSink sink, string tag, int total, int batch, int priority, int submitters, string sourceId, int firstRecipient = 0)
+        IReadOnlyList<NodeApi> apis, HttpSink sink, string tag, int total, int batch, int priority, int submitters, string sourceId,
+        int firstRecipient = 0, Action<int>? onAccepted = null)
     {
         var bodies = new ConcurrentQueue<string>();
         for (var from = 0; from < total; from += batch)
@@ -46,16 +56,24 @@ public static class Bulk
         var accepted = new ConcurrentBag<Accepted>();
         var failed = 0;
         string? firstError = null;
-        await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(async () =>
+        var acceptedMessages = 0;
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(submitter => Task.Run(async () =>
         {
+            var node = submitter % apis.Count;
             while (bodies.TryDequeue(out var body))
             {
                 var sent = BenchClock.Now;
-                var answer = await api.SendAsync(body, sourceId, wantIds: true);
+                var answer = await apis[node].SendAsync(body, sourceId, wantIds: true);
+                for (var moved = 1; moved < apis.Count && answer.Status is 0 or 503; moved++)
+                {
+                    node = (node + 1) % apis.Count;
+                    answer = await apis[node].SendAsync(body, sourceId, wantIds: true);
+                }
                 var answered = BenchClock.Now;
                 if (answer.Ok && answer.MsgIds is { } ids)
                 {
                     accepted.Add(new Accepted(sent, answered, ids));
+                    onAccepted?.Invoke(Interlocked.Add(ref acceptedMessages, ids.Count));
                 }
                 else
                 {
