@@ -64,7 +64,7 @@ public static class MsgMateNode
                 .WithClustering(new ClusterOptions
                 {
                     SeedNodes = cluster.SeedNodes,
-                    // Keep-majority, stable-after 20 s: a minority side downs itself (3+ nodes survive a loss).
+                    // Keep-majority, stable-after 7 s by default: a minority side downs itself (3+ nodes survive a loss).
                     SplitBrainResolver = new KeepMajorityOption(),
                 })
                 // Delivery lanes drain in service-requests-done (in-flight sends finish and are committed): give them time.

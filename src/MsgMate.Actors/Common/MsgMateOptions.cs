@@ -99,8 +99,12 @@ public sealed class ClusterSettings
     /// <summary>e.g. <c>akka.tcp://msgmate@msgmate-0.msgmate:4053</c>. Empty: join itself.</summary>
     public string[] SeedNodes { get; set; } = [];
 
-    /// <summary>How long the split-brain resolver waits for a stable view before downing unreachable nodes (keep-majority).</summary>
-    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long the split-brain resolver waits for a stable view before downing unreachable nodes (keep-majority).
+    /// 7 s is Akka's guidance for clusters of up to about five nodes (20 s for a hundred); raise it with the size.
+    /// A crashed member is downed about this long after the failure detector marks it unreachable.
+    /// </summary>
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(7);
 
     /// <summary>Heartbeats a node may miss (as time) before it counts as unreachable.</summary>
     public TimeSpan AcceptableHeartbeatPause { get; set; } = TimeSpan.FromSeconds(3);
