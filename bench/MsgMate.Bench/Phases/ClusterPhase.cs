@@ -74,6 +74,8 @@ public static class ClusterPhase
         var victim = nodes[^1];
         var killAt = double.NaN;
         var killedAfter = 0;
+        // The cluster's record store already holds the scale-out run's messages: count this run's from what is final now.
+        var before = (await WaitFinalAsync(nodes.Select(x => x.Api).ToList(), 0, options.Timeout.TotalSeconds)).Final;
         var outcome = await Bulk.SubmitAsync(nodes.Select(x => x.Api).ToList(), sink, tag, m, options.Batch, options.E2ePriority,
             options.Submitters * nodes.Count, "bench-failover", onAccepted: accepted =>
             {
@@ -89,7 +91,8 @@ public static class ClusterPhase
             return;
         }
         var survivors = nodes.Take(nodes.Count - 1).Select(x => x.Api).ToList();
-        var done = await WaitFinalAsync(survivors, outcome.Messages, options.Timeout.TotalSeconds);
+        var all = await WaitFinalAsync(survivors, before + outcome.Messages, options.Timeout.TotalSeconds);
+        var done = (Final: all.Final - before, all.At);
         var arrivals = sink[tag].ArrivalTimes();
         var resumed = arrivals.Where(a => a > killAt + 1).DefaultIfEmpty(double.NaN).Min();
         report.Add(Phase, "failover: kill -9 of one of three nodes during a bulk send",
