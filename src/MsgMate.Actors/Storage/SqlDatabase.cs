@@ -218,6 +218,7 @@ public sealed class SqlDatabase
     /// <summary>Creates what is missing of the schema. Safe to run on every start, on every node.</summary>
     public async Task EnsureSchemaAsync(CancellationToken ct = default)
     {
+        await using var schemaLock = await LockSchemaAsync(ct);
         await using (var journal = await OpenForSchemaAsync(JournalConnectionString, ct))
         {
             await RunAsync(journal, SchemaStatements(journal: true), ct);
@@ -231,6 +232,59 @@ public sealed class SqlDatabase
         foreach (var (table, column, definition) in AddedColumns)
         {
             await EnsureColumnAsync(connection, table, column, definition, ct);
+        }
+    }
+
+    /// <summary>
+    /// Nodes that start together on an empty server database race on <c>CREATE TABLE IF NOT EXISTS</c> (PostgreSQL
+    /// refuses the loser with a duplicate key in <c>pg_class</c>, and the node exits). One node at a time creates or
+    /// upgrades the schema under a session lock of the database; the others wait for it and then find everything
+    /// there. SQLite needs none: one file, one writer.
+    /// </summary>
+    private async Task<SchemaLock?> LockSchemaAsync(CancellationToken ct)
+    {
+        var (take, release) = Provider switch
+        {
+            SqlProvider.PostgreSql => ($"SELECT pg_advisory_lock({SchemaLockKey})", $"SELECT pg_advisory_unlock({SchemaLockKey})"),
+            SqlProvider.MySql or SqlProvider.MariaDb => ("SELECT GET_LOCK('msgmate_schema', 120)", "SELECT RELEASE_LOCK('msgmate_schema')"),
+            _ => (null, null),
+        };
+        if (take is null || release is null)
+        {
+            return null;
+        }
+        var connection = await OpenAsync(ConnectionString, ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = take;
+        command.CommandTimeout = 130;
+        var granted = await command.ExecuteScalarAsync(ct);
+        // pg_advisory_lock waits without a result; GET_LOCK answers 1 when granted, 0 after its timeout.
+        if (Provider != SqlProvider.PostgreSql && Convert.ToInt64(granted, System.Globalization.CultureInfo.InvariantCulture) != 1)
+        {
+            await connection.DisposeAsync();
+            throw new TimeoutException("another node held the schema lock for 120 s");
+        }
+        return new SchemaLock(connection, release);
+    }
+
+    /// <summary>Any 64-bit number of our own: the advisory-lock key of the schema.</summary>
+    private const long SchemaLockKey = 0x4D73674D61746531; // "MsgMate1"
+
+    private sealed class SchemaLock(DbConnection connection, string release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = release;
+                await command.ExecuteScalarAsync();
+            }
+            finally
+            {
+                // Closing the session releases the lock too, if the release above failed.
+                await connection.DisposeAsync();
+            }
         }
     }
 
