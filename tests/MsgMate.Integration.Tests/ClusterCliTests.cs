@@ -64,13 +64,16 @@ public sealed class ClusterCliTests
 
             // The third node leaves, asked through the first: the two others see it go and stay Up.
             Assert.Contains("is leaving", (await CliRun.RunAsync("cluster", "leave", addresses[2], "--node", urls[0])).ShouldSucceed().Out);
-            await Eventually.AssertAsync(async () =>
+            foreach (var url in urls[..2])
             {
-                var members = (await CliRun.RunAsync("cluster", "show", "--json", "--node", urls[1])).ShouldSucceed().Json
-                    .GetProperty("members").EnumerateArray().ToList();
-                return members.Count == 2 && members.All(m => m.GetProperty("status").GetString() == "Up")
-                    && members.All(m => m.GetProperty("address").GetString() != addresses[2]);
-            }, TimeSpan.FromSeconds(90), "the third node removed, the other two Up");
+                await Eventually.AssertAsync(async () =>
+                {
+                    var members = (await CliRun.RunAsync("cluster", "show", "--json", "--node", url)).ShouldSucceed().Json
+                        .GetProperty("members").EnumerateArray().ToList();
+                    return members.Count == 2 && members.All(m => m.GetProperty("status").GetString() == "Up")
+                        && members.All(m => m.GetProperty("address").GetString() != addresses[2]);
+                }, TimeSpan.FromSeconds(90), $"{url}: the third node removed, the other two Up");
+            }
             (await CliRun.RunAsync("cluster", "down", addresses[2], "--node", urls[0])).ShouldExit(ExitCodes.Refused, "is not a member of this cluster");
         }
         finally
