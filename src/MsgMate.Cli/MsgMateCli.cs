@@ -15,22 +15,24 @@ public sealed class MsgMateCli
 
     private readonly TextWriter _out;
     private readonly TextWriter _err;
+    private readonly Func<string, string?> _environment;
 
     private MsgMateCli(TextWriter output, TextWriter error, Func<string, string?> environment)
     {
         _out = output;
         _err = error;
+        _environment = environment;
         NodeOption = new Option<string>("--node")
         {
             Description = $"The node's HTTP address (or {NodeVariable}; default {DefaultNode})",
             Recursive = true,
             DefaultValueFactory = _ => environment(NodeVariable) is { Length: > 0 } node ? node : DefaultNode,
         };
+        // No DefaultValueFactory: help prints defaults, and the key is a secret. The environment is read when the verb runs.
         KeyOption = new Option<string?>("--key")
         {
             Description = $"An API key with the admin scope, sent as a Bearer token (or {KeyVariable})",
             Recursive = true,
-            DefaultValueFactory = _ => environment(KeyVariable),
         };
         JsonOption = new Option<bool>("--json") { Description = "Print the node's JSON answer instead of a table", Recursive = true };
         TimeoutOption = new Option<int>("--timeout")
@@ -97,7 +99,7 @@ public sealed class MsgMateCli
                 return ExitCodes.Usage;
             }
             using var session = new Session(
-                new NodeClient(uri, parsed.GetValue(KeyOption), TimeSpan.FromSeconds(parsed.GetValue(TimeoutOption))), _out, parsed.GetValue(JsonOption));
+                new NodeClient(uri, parsed.GetValue(KeyOption) ?? _environment(KeyVariable), TimeSpan.FromSeconds(parsed.GetValue(TimeoutOption))), _out, parsed.GetValue(JsonOption));
             try
             {
                 return await run(parsed, session, ct);

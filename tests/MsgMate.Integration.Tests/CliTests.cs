@@ -212,6 +212,11 @@ public sealed class CliTests(KeysModeFixture fixture) : IClassFixture<KeysModeFi
             name => name switch { MsgMateCli.NodeVariable => node, MsgMateCli.KeyVariable => KeysModeFixture.AdminKey, _ => null });
         Assert.True(exit == 0, error.ToString());
         Assert.StartsWith("akka.tcp://", output.ToString());
+        // Help never shows the key from the environment (it is a secret).
+        var help = new StringWriter();
+        Assert.Equal(0, await MsgMateCli.RunAsync(["cluster", "show", "--help"], help, TextWriter.Null,
+            name => name == MsgMateCli.KeyVariable ? KeysModeFixture.AdminKey : null));
+        Assert.DoesNotContain(KeysModeFixture.AdminKey, help.ToString());
     }
 
     [Fact(DisplayName = "A node that is down (a closed loopback port): exit 3, one line saying it is unreachable")]
