@@ -49,6 +49,9 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/scheduled/list"] = [Page, PageSize, new("status", "integer", Enum: [1, 2, 3, 4, 5])],
         ["/admin/keys"] = [],
         ["/admin/quotas"] = [],
+        ["/admin/cluster"] = [],
+        ["/admin/sharding/regions"] = [],
+        ["/admin/sharding/stats"] = [new("type", "string", Required: true, MaxLength: 64)],
         ["/admin/audit"] =
         [
             new("action", "string", MaxLength: 64), new("key_id", "string", MaxLength: 32), new("source_id", "string", MaxLength: 64),
@@ -81,6 +84,9 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/admin/keys/revoke"] = ["key_id"],
         ["/admin/quotas"] = ["scope", "num", "unit"],
         ["/admin/quotas/delete"] = ["scope"],
+        ["/admin/cluster/leave"] = ["address"],
+        ["/admin/cluster/down"] = ["address"],
+        ["/admin/cluster/down-unreachable"] = [], // an empty object
     };
 
     /// <summary>Beyond the answers every route can give: 404 (unknown id) and 409 (state conflict) where the handler can.</summary>
@@ -121,6 +127,12 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["GET /admin/quotas"] = [],
         ["POST /admin/quotas"] = [],
         ["POST /admin/quotas/delete"] = [404],
+        ["GET /admin/cluster"] = [],
+        ["POST /admin/cluster/leave"] = [404],
+        ["POST /admin/cluster/down"] = [404],
+        ["POST /admin/cluster/down-unreachable"] = [],
+        ["GET /admin/sharding/regions"] = [],
+        ["GET /admin/sharding/stats"] = [404],
     };
 
     /// <summary>Every route may answer these (bad input, no or a wrong key, no scope, rate limit, unavailable, internal); a body route also 413.</summary>

@@ -30,6 +30,9 @@ public enum ResultCode
     /// <summary>Not a Go code: no API key (or quota) with that id.</summary>
     KeyNotFound = 8052,
 
+    /// <summary>Not a Go code: no cluster member with that address, or no shard region of that type (admin API).</summary>
+    MemberNotFound = 8053,
+
     /// <summary>Not a Go code: no key, an unknown, revoked or expired key, or a legacy source from a refused network (401).</summary>
     Unauthenticated = 8060,
 

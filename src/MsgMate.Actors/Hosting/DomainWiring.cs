@@ -36,6 +36,7 @@ public static class DomainWiring
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeLifecycle>();
+        services.AddSingleton<Operations.ClusterAdmin>();
         services.AddSingleton(new SqlDatabase(options.Storage));
         services.AddSingleton<ProjectionOffsets>();
         services.AddSingleton<UserReadModel>();

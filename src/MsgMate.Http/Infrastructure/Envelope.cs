@@ -57,7 +57,7 @@ public static class Api
         ResultCode.Ok => StatusCodes.Status200OK,
         ResultCode.InvalidArgument or ResultCode.BadJson => StatusCodes.Status400BadRequest,
         ResultCode.UserNotFound or ResultCode.TemplateNotFound or ResultCode.MessageNotFound or ResultCode.ScheduleNotFound
-            or ResultCode.KeyNotFound => StatusCodes.Status404NotFound,
+            or ResultCode.KeyNotFound or ResultCode.MemberNotFound => StatusCodes.Status404NotFound,
         ResultCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         ResultCode.Forbidden => StatusCodes.Status403Forbidden,
         ResultCode.UserExists or ResultCode.Conflict or ResultCode.TemplateNotUsable => StatusCodes.Status409Conflict,

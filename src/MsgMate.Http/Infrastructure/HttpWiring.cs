@@ -42,6 +42,7 @@ public static class HttpWiring
         api.MapMessageApi(options);
         api.MapScheduleApi(options);
         api.MapAdminApi();
+        api.MapClusterAdminApi();
         // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
         app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;

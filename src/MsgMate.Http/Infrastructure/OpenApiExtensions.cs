@@ -192,6 +192,7 @@ public static class OpenApiExtensions
         ResultCode.MessageNotFound => "no such message (or batch)",
         ResultCode.ScheduleNotFound => "no such schedule",
         ResultCode.KeyNotFound => "no such API key",
+        ResultCode.MemberNotFound => "no cluster member with that address, or no shard region of that type",
         ResultCode.Unauthenticated => "no API key, or an unknown, revoked or expired one (or a legacy source from a refused network)",
         ResultCode.Forbidden => "the key lacks the route's scope, or the Source-Id header names another source than the key's",
         ResultCode.QuotaExceeded => "a quota or per-recipient cap is used up: retry after Retry-After seconds; nothing was stored",

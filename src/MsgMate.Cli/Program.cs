@@ -1,0 +1,3 @@
+using MsgMate.Cli;
+
+return await MsgMateCli.RunAsync(args, Console.Out, Console.Error);
