@@ -92,6 +92,8 @@ public static class MsgMateNode
         {
             builder.Services.AddHostedService<KafkaTopicsInitializer>();
         }
+        // After Akka: the gauges of /metrics that need a query or an ask, sampled on a timer (a scrape never waits on them).
+        builder.Services.AddHostedService<Actors.Observability.GaugeSampler>();
 
         var app = builder.Build();
         WarnUnusedTomlKeys(toml, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Configuration"));

@@ -130,10 +130,11 @@ public sealed class AuthTests(KeysModeFixture fixture, ITestOutputHelper output)
         (await SendAsync(HttpMethod.Get, "/no/such/route", key: fixture.Node is null ? "" : KeysModeFixture.AdminKey)).ShouldFail(8020, 404);
     }
 
-    [Fact(DisplayName = "Public without a key: /healthz, /readyz and the OpenAPI document, which names the scope of each operation")]
+    [Fact(DisplayName = "Public without a key: /healthz, /readyz, /metrics and the OpenAPI document, which names the scope of each operation")]
     public async Task Public_routes()
     {
         Assert.Equal(200, (await SendAsync(HttpMethod.Get, "/healthz")).Status);
+        Assert.Equal(200, (await SendAsync(HttpMethod.Get, "/metrics")).Status);
         var ready = await SendAsync(HttpMethod.Get, "/readyz");
         Assert.Equal(200, ready.Status);
         Assert.Equal("healthy", ready.Body.GetProperty("checks").GetProperty("auth").GetProperty("status").GetString());

@@ -25,11 +25,13 @@ public sealed class Deliverer
     private readonly ILogger<Deliverer> _log;
     private readonly BatchWriter<DeliveryOutcome> _outcomes;
     private readonly string _node;
+    private readonly Observability.MsgMateMetrics _metrics;
 
     public Deliverer(
         ActorSystem system, RecordStore records, ProviderRouter providers, IDeliverySignal signal,
-        DeliveryOptions options, TimeProvider clock, ILogger<Deliverer> log)
+        DeliveryOptions options, TimeProvider clock, ILogger<Deliverer> log, Observability.MsgMateMetrics metrics)
     {
+        _metrics = metrics;
         _records = records;
         _providers = providers;
         _signal = signal;
@@ -40,8 +42,13 @@ public sealed class Deliverer
         _outcomes = new BatchWriter<DeliveryOutcome>(system, "outcomes", batch => records.ApplyOutcomesAsync(batch), maxItems: 500);
     }
 
-    /// <summary>What one job came to: its offset, and the outcome to record (none when it was skipped).</summary>
-    public sealed record Attempted(ICommittableOffset Offset, DeliveryOutcome? Outcome);
+    /// <summary>
+    /// What one job came to: its offset, and the outcome to record (none when it was skipped); for the metrics, the
+    /// record's priority and accept time and each provider call's outcome (<c>sent</c>, <c>retry</c>, <c>failed</c>).
+    /// </summary>
+    public sealed record Attempted(
+        ICommittableOffset Offset, DeliveryOutcome? Outcome, int Priority = 0, long AcceptedAt = 0,
+        IReadOnlyList<(string Provider, string Outcome)>? Calls = null);
 
     /// <summary>A job and its record as loaded just before the send (null: there is no such record).</summary>
     public sealed record Loaded(CommittableJob Committable, MessageRecord? Record);
@@ -75,7 +82,7 @@ public sealed class Deliverer
             // An erased person's record re-driven: its address is only a mask, and a***@example.com is a valid address.
             return new Attempted(committable.Offset, new DeliveryOutcome(
                 record.MsgId, record.Attempts + 1, MessageStatus.Failed, _clock.GetUtcNow().ToUnixTimeMilliseconds(), record.Channel, "",
-                "the recipient was erased: its address is masked", 0, record.RetryCount, record.NotBefore, _node));
+                "the recipient was erased: its address is masked", 0, record.RetryCount, record.NotBefore, _node), record.Priority, record.CreateTime);
         }
 
         var route = await _providers.SendAsync(ToOutbound(record), _options.AttemptTimeout);
@@ -108,9 +115,12 @@ public sealed class Deliverer
                 record.MsgId, (Channel)record.Channel, PersonalData.Mask((Channel)record.Channel, record.To), last.Result, last.Provider,
                 record.Attempts + route.Tries.Count, error.Length == 0 ? "" : ": " + error);
         }
+        // Every call but the last failed over (a retryable failure or a backed-off provider); the last one is the outcome.
+        var lastCall = status switch { MessageStatus.Sent => "sent", MessageStatus.Retrying => "retry", _ => "failed" };
+        var calls = route.Tries.Select((t, i) => (t.Provider, i < route.Tries.Count - 1 ? "retry" : lastCall)).ToList();
         return new Attempted(committable.Offset, new DeliveryOutcome(
             record.MsgId, record.Attempts + route.Tries.Count, status, now, record.Channel, last.Provider, error, last.DurationMs, retryCount,
-            notBefore, _node, last.ProviderMessageId, failedOver));
+            notBefore, _node, last.ProviderMessageId, failedOver), record.Priority, record.CreateTime, calls);
     }
 
     /// <summary>The policy's backoff, or longer when the provider said when to come back (a rate-limit answer).</summary>
@@ -136,6 +146,7 @@ public sealed class Deliverer
             await _outcomes.WriteAsync(outcomes);
             return true;
         }, "write outcomes");
+        Count(batch);
         foreach (var o in outcomes)
         {
             if (o.Deferred || o.Status == MessageStatus.Retrying)
@@ -148,6 +159,33 @@ public sealed class Deliverer
             }
         }
         return batch;
+    }
+
+    /// <summary>
+    /// Counted once the outcomes are durable, as they were decided. (An outcome the store no longer applies — the
+    /// record was cancelled while its send was under way — is counted all the same: the provider was called.)
+    /// </summary>
+    private void Count(IReadOnlyList<Attempted> batch)
+    {
+        foreach (var a in batch)
+        {
+            if (a.Outcome is not { Deferred: false } o)
+            {
+                continue;
+            }
+            foreach (var (provider, outcome) in a.Calls ?? [])
+            {
+                _metrics.Attempt(o.Channel, provider, outcome);
+            }
+            if (o.Status == MessageStatus.Retrying)
+            {
+                _metrics.RetryScheduled(o.Channel);
+            }
+            else if (o.Status is MessageStatus.Sent or MessageStatus.Failed)
+            {
+                _metrics.Final(o.Channel, o.Provider, a.Priority, o.Status == MessageStatus.Sent, TimeSpan.FromMilliseconds(o.At - a.AcceptedAt));
+            }
+        }
     }
 
     private static OutboundMessage ToOutbound(MessageRecord r) => new(

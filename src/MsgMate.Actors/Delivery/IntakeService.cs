@@ -55,13 +55,15 @@ public sealed class IntakeService
     private readonly bool _smsTakesInline;
     private readonly Quotas.QuotaService _quotas;
     private readonly LimitOptions _limits;
+    private readonly Observability.MsgMateMetrics _metrics;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
         Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log, MsgMateOptions options,
-        Quotas.QuotaService quotas)
+        Quotas.QuotaService quotas, Observability.MsgMateMetrics metrics)
     {
         _quotas = quotas;
+        _metrics = metrics;
         _smsTakesInline = Channels.Sms.SmsProviders.AcceptsInline(options.Sms);
         _limits = options.Limits;
         _schedules = schedules;
@@ -295,6 +297,7 @@ public sealed class IntakeService
                 await _quotas.RefundAsync(taken, CancellationToken.None);
                 throw;
             }
+            _metrics.Accepted(new Observability.AcceptedTally().Add(first));
             return Answer(batchId, first.Select(r => r.MsgId).ToList(), first.Count);
         }
         return await StoreInOwnTransactionAsync(first, e, batchId, null, urgency, firing, ct);
@@ -347,6 +350,7 @@ public sealed class IntakeService
         {
             var ids = new List<string>();
             var count = 0;
+            var tally = new Observability.AcceptedTally();
             // The first chunk is built before the turn at the write lock is taken: a request of up to ChunkSize
             // recipients holds the lock only for its inserts, not for building its records.
             var more = true;
@@ -381,6 +385,7 @@ public sealed class IntakeService
                 taken.AddRange(took);
                 await _records.InsertAsync(c, tx, chunk, queued: false, ct);
                 count += chunk.Count;
+                tally.Add(chunk);
                 ids.AddRange(chunk.Take(MaxIdsInAnswer - ids.Count).Select(r => r.MsgId));
                 chunk.Clear();
                 return null;
@@ -421,6 +426,7 @@ public sealed class IntakeService
             }
             await w.CommitAsync(ct);
             committed = true;
+            _metrics.Accepted(tally);
             if (count > GroupCommitLimit)
             {
                 _log.LogInformation("Batch {BatchId}: {Count} records stored", batchId, count);

@@ -33,6 +33,8 @@ public static class DeliveryWiring
     public static IServiceCollection AddMsgMateDelivery(this IServiceCollection services, MsgMateOptions options)
     {
         services.AddSingleton(options.Delivery);
+        // Needs the host's IMeterFactory (every .NET host registers one): one meter per node.
+        services.AddSingleton<Observability.MsgMateMetrics>();
         services.AddSingleton<RecordStore>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton<MessageService>();

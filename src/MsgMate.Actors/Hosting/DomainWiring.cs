@@ -155,7 +155,8 @@ public static class DomainWiring
                 ScheduleEntity.TypeName,
                 (_, _, resolver) => id => ScheduleEntity.PropsFor(
                     id, resolver.GetService<TimeProvider>(),
-                    (request, key) => resolver.GetService<Delivery.IntakeService>().SubmitAsync(request, key)),
+                    (request, key) => resolver.GetService<Delivery.IntakeService>().SubmitAsync(request, key),
+                    resolver.GetService<Observability.MsgMateMetrics>().ScheduleFired),
                 ScheduleEntity.Extractor,
                 EntityShardOptions(options))
             .WithSingleton<ScheduleProjectionActor>(

@@ -38,14 +38,17 @@ public sealed class ScheduleEntity : ReceivePersistentActor, IWithTimers
 
     private readonly TimeProvider _clock;
     private readonly Func<SendRequest, string, Task<SendAnswer>> _submit;
+    private readonly Action<TimeSpan>? _fired;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ScheduleState _state;
     private bool _submitting;
     private int _submitFailures;
 
     /// <param name="submit">The intake: a send and its idempotency key.</param>
-    public ScheduleEntity(string scheduleId, TimeProvider clock, Func<SendRequest, string, Task<SendAnswer>> submit)
+    /// <param name="fired">Told how late a firing started (its start time minus its due time), once it is durable.</param>
+    public ScheduleEntity(string scheduleId, TimeProvider clock, Func<SendRequest, string, Task<SendAnswer>> submit, Action<TimeSpan>? fired = null)
     {
+        _fired = fired;
         PersistenceId = "schedule-" + scheduleId;
         _state = ScheduleState.Empty(scheduleId);
         _clock = clock;
@@ -83,8 +86,9 @@ public sealed class ScheduleEntity : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props PropsFor(string scheduleId, TimeProvider clock, Func<SendRequest, string, Task<SendAnswer>> submit) =>
-        Props.Create(() => new ScheduleEntity(scheduleId, clock, submit));
+    public static Props PropsFor(
+        string scheduleId, TimeProvider clock, Func<SendRequest, string, Task<SendAnswer>> submit, Action<TimeSpan>? fired = null) =>
+        Props.Create(() => new ScheduleEntity(scheduleId, clock, submit, fired));
 
     public static EntityIdExtractor<IWithScheduleId> Extractor { get; } = new(m => m.ScheduleId, ShardCount);
 
@@ -116,7 +120,12 @@ public sealed class ScheduleEntity : ReceivePersistentActor, IWithTimers
             Arrange();
             return;
         }
-        Persist(started, e => Applied(e, () => Submit(e.FireNo), last: true));
+        var lateness = TimeSpan.FromMilliseconds(started.At.ToUnixTimeMilliseconds() - _state.NextFireAtMs);
+        Persist(started, e => Applied(e, () =>
+        {
+            _fired?.Invoke(lateness);
+            Submit(e.FireNo);
+        }, last: true));
     }
 
     private void Submit(int fireNo)

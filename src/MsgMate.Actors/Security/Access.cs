@@ -31,7 +31,7 @@ public sealed record Caller(CallerKind Kind, string KeyId, string SourceId, Scop
 /// <summary>What a route needs.</summary>
 public abstract record AccessRequirement
 {
-    /// <summary>Answers without a key (health, readiness, the OpenAPI document).</summary>
+    /// <summary>Answers without a key (health, readiness, metrics, the OpenAPI document).</summary>
     public sealed record Public : AccessRequirement;
 
     public sealed record Needs(Scope Scope) : AccessRequirement;

@@ -7,7 +7,7 @@ public sealed class AuthOptions
 {
     /// <summary>
     /// <c>open</c> (the embedded default: no key needed, a loud warning at start and in /readyz) or <c>keys</c>
-    /// (production: every route but /healthz, /readyz and the OpenAPI document needs a key or a legacy source).
+    /// (production: every route but /healthz, /readyz, /metrics and the OpenAPI document needs a key or a legacy source).
     /// </summary>
     public string Mode { get; set; } = "open";
 

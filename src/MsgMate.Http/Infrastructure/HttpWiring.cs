@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Common;
 using MsgMate.Http.Admin;
 using MsgMate.Http.Messages;
+using MsgMate.Http.Observability;
 using MsgMate.Http.Schedules;
 using MsgMate.Http.Templates;
 using MsgMate.Http.Users;
@@ -18,22 +19,28 @@ namespace MsgMate.Http.Infrastructure;
 /// <summary>The HTTP side of a node: routes, OpenAPI, API reference and the error shape.</summary>
 public static class HttpWiring
 {
+    /// <summary>The fallback's pattern: "{**path}", since the default fallback pattern skips file-like paths (a dot in the last segment).</summary>
+    public const string FallbackPattern = "{**path}";
+
     public static IServiceCollection AddMsgMateHttp(this IServiceCollection services)
     {
         services.AddOpenApi();
         services.AddMsgMateOpenApi();
         services.AddMsgMateAccessOpenApi();
+        services.AddMsgMatePrometheus();
         return services;
     }
 
     public static WebApplication UseMsgMateHttp(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<MsgMateOptions>();
+        app.UseMsgMateHttpMetrics();
         app.UseMsgMateRequestLimits(options);
         app.UseLeavingGate();
         app.UseExceptionHandler(errors => errors.Run(WriteUnhandledAsync));
         app.UseMsgMateAccess();
         app.MapOpenApi().Public();
+        app.MapMsgMateMetrics();
         app.MapScalarApiReference();
         // Every API route keeps the query and header limits its OpenAPI metadata publishes.
         var api = app.MapGroup("").WithDocumentedLimits();
@@ -43,8 +50,7 @@ public static class HttpWiring
         api.MapScheduleApi(options);
         api.MapAdminApi();
         api.MapClusterAdminApi();
-        // "{**path}": the default fallback pattern skips file-like paths (a dot in the last segment).
-        app.MapFallback("{**path}", (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
+        app.MapFallback(FallbackPattern, (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;
     }
 
