@@ -25,6 +25,7 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         "/scheduled/create", "/scheduled/cancel", "/scheduled/pause", "/scheduled/resume", "/scheduled/update",
         "/user/erase",
         "/admin/keys", "/admin/keys/rotate", "/admin/keys/revoke", "/admin/quotas", "/admin/quotas/delete",
+        "/admin/cluster/leave", "/admin/cluster/down", "/admin/cluster/down-unreachable",
     ];
 
     private NodeHost Node => fixture.Node;
@@ -353,6 +354,19 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         (await PostFormAsync("/admin/keys/revoke", ("key_id", id))).ShouldSucceed();
         var listed = (await Node.GetAsync("/admin/keys")).ShouldSucceed()["keys"].EnumerateArray().Single(k => k.GetProperty("key_id").GetString() == id);
         Assert.Equal("revoked", listed.GetProperty("status").GetString());
+    }
+
+    [Fact(DisplayName = "/admin/cluster/down-unreachable by form: dry_run as text lists nobody on a one-node cluster; leave and down read the address (a stranger is 8053/404, not a missing field)")]
+    public async Task Admin_cluster()
+    {
+        var listed = (await PostFormAsync("/admin/cluster/down-unreachable", ("dry_run", "true"))).ShouldSucceed();
+        Assert.Empty(listed["addresses"].EnumerateArray());
+        const string stranger = "akka.tcp://msgmate@127.0.0.1:1";
+        (await PostFormAsync("/admin/cluster/leave", ("address", stranger))).ShouldFail(8053, 404);
+        (await PostFormAsync("/admin/cluster/down", ("address", stranger))).ShouldFail(8053, 404);
+        (await PostFormAsync("/admin/cluster/down", ("address", ""))).ShouldFail(8020, 400);
+        var members = (await Node.GetAsync("/admin/cluster")).ShouldSucceed()["members"].EnumerateArray().ToList();
+        Assert.Equal("up", Assert.Single(members).GetProperty("status").GetString()!.ToLowerInvariant());
     }
 
     [Fact(DisplayName = "/admin/quotas and /admin/quotas/delete by form: numbers as text; the quota is listed, then gone")]

@@ -67,6 +67,11 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         // An api quota of a caller that never calls: an accepted mutation limits nobody the campaign needs.
         ["/admin/quotas"] = ["""{"scope":"api","caller":"fuzz-nobody","channel":0,"num":1000000,"unit":3600000}"""],
         ["/admin/quotas/delete"] = ["""{"scope":"api","caller":"fuzz-nobody","channel":0}"""],
+        // A member that does not exist: the address is reached, and no mutation makes the campaign's node leave.
+        ["/admin/cluster/leave"] = ["""{"address":"akka.tcp://msgmate@127.0.0.1:1"}"""],
+        ["/admin/cluster/down"] = ["""{"address":"akka.tcp://msgmate@127.0.0.1:1"}"""],
+        // A one-node cluster has no unreachable member: an accepted mutation downs nobody.
+        ["/admin/cluster/down-unreachable"] = ["""{"dry_run":true}"""],
     };
 
     private static readonly Dictionary<string, string> GetBaselines = new()
@@ -84,6 +89,9 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         ["/admin/keys"] = "",
         ["/admin/quotas"] = "",
         ["/admin/audit"] = "page=1&page_size=10&action=key.create&start_time=$earlier&end_time=$later",
+        ["/admin/cluster"] = "",
+        ["/admin/sharding/regions"] = "",
+        ["/admin/sharding/stats"] = "type=user",
     };
 
     private sealed record Outcome(FuzzCase Case, int Status, bool Accepted, string? Problem);
