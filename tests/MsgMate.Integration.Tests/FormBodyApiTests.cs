@@ -28,6 +28,9 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         "/admin/cluster/leave", "/admin/cluster/down", "/admin/cluster/down-unreachable",
     ];
 
+    /// <summary>POST routes whose every field is optional: {} is a whole request there (down-unreachable downs nobody on one node).</summary>
+    private static readonly IReadOnlySet<string> WithoutRequiredFields = new HashSet<string> { "/admin/cluster/down-unreachable" };
+
     private NodeHost Node => fixture.Node;
 
     private static string NewId(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..20];
@@ -509,7 +512,7 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
     {
         var byJson = await Node.PostRawAsync(route, "{}");
         var byForm = await PostFormAsync(route, "unknown=1&&other[x]=2");
-        Assert.True(byJson.Code != 0, $"{{}} must fail on {route}: {byJson.Body}");
+        Assert.True(byJson.Code != 0 || WithoutRequiredFields.Contains(route), $"{{}} must fail on {route}: {byJson.Body}");
         Assert.Equal((byJson.Status, byJson.Code, byJson.Msg), (byForm.Status, byForm.Code, byForm.Msg));
     }
 
