@@ -15,6 +15,24 @@ namespace MsgMate.Node;
 /// <summary>Composes a node: configuration, the Akka cluster with the domain features, and the HTTP side.</summary>
 public static class MsgMateNode
 {
+    /// <summary>
+    /// Runs the node until its host stops and answers the process's exit code: 0 when the node left as asked — SIGTERM
+    /// (the CLR's exit) or an operator's <c>cluster leave</c>, after which Akka.Hosting stops the host as for an actor
+    /// system that ended on its own (and marks that -1) — so that an orchestrator does not count a graceful leave as a
+    /// crash; otherwise what the host left (non-zero when the node was downed or could not join).
+    /// </summary>
+    public static int Run(WebApplication app)
+    {
+        var leftAsAsked = false;
+        // Read while the services still exist: they are disposed once Run returns.
+        app.Lifetime.ApplicationStopped.Register(() => leftAsAsked =
+            app.Services.GetService<Akka.Actor.ActorSystem>() is { } system
+            && Akka.Actor.CoordinatedShutdown.Get(system).ShutdownReason
+                is Akka.Actor.CoordinatedShutdown.ClusterLeavingReason or Akka.Actor.CoordinatedShutdown.ClrExitReason);
+        app.Run();
+        return leftAsAsked ? 0 : Environment.ExitCode;
+    }
+
     /// <summary>Builds a node. Tests pass extra configuration (database, ports) through <paramref name="configure"/>.</summary>
     public static WebApplication Build(string[] args, Action<IConfigurationBuilder>? configure = null)
     {

@@ -1,7 +1,6 @@
 using MsgMate.Node;
 
-var app = MsgMateNode.Build(args);
-app.Run();
+return MsgMateNode.Run(MsgMateNode.Build(args));
 
 /// <summary>Entry point; <see cref="MsgMateNode"/> composes the node.</summary>
 public partial class Program;
