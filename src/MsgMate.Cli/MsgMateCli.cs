@@ -48,12 +48,14 @@ public sealed class MsgMateCli
                 r.AddError("--timeout must be 1 to 600 seconds");
             }
         });
-        Root = new RootCommand("MsgMate.NET operator CLI: the cluster, its shards, messages and schedules, over a node's admin API.\n" +
+        Root = new RootCommand("MsgMate.NET operator CLI: the cluster, its shards, the queue, dead letters, messages and schedules, over a node's admin API.\n" +
             "Exit codes: 0 ok, 1 refused by the node, 2 usage, 3 unreachable or unauthorised.")
         {
             NodeOption, KeyOption, JsonOption, TimeoutOption,
         };
         Root.Subcommands.Add(ClusterCommands.Build(this));
+        Root.Subcommands.Add(QueueCommands.BuildQueue(this));
+        Root.Subcommands.Add(QueueCommands.BuildDeadLetters(this));
         Root.Subcommands.Add(MessageCommands.Build(this));
         Root.Subcommands.Add(ScheduleCommands.Build(this));
         Root.Subcommands.Add(NodeCommands.Build(this));

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MsgMate.Actors.Delivery;
+using MsgMate.Actors.Storage;
 using MsgMate.Cli;
 using MsgMate.Integration.Tests.Infrastructure;
 
@@ -161,6 +163,72 @@ public sealed class CliTests(KeysModeFixture fixture) : IClassFixture<KeysModeFi
         (await RunAsync("msg", "resend", "no-such-message")).ShouldExit(ExitCodes.Refused, "HTTP 404");
     }
 
+    [Fact(DisplayName = "queue lag: the four lanes high first; records waiting for later count as waiting on their lane (retrying ones on the retry lane), with the next one's time; SQL queue: no consumer lag")]
+    public async Task Queue_lag()
+    {
+        // Records stored straight into the node's record store, due tomorrow: they wait on their lanes for the whole test.
+        var store = new RecordStore(new SqlDatabase(new StorageOptions { Provider = "sqlite", ConnectionString = fixture.ConnectionString }));
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeMilliseconds();
+        MessageRecord Waiting(string id, int status) => new()
+        {
+            MsgId = $"cli-lag-{id}-{Guid.NewGuid():N}"[..36], BatchId = "cli-lag", SourceId = "cli", To = "lag@example.com", Channel = 1,
+            Priority = MessagePriority.High, Status = status, NotBefore = tomorrow, CreateTime = tomorrow,
+        };
+        await using (var c = await store.Database.OpenAsync())
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            await store.InsertAsync(c, tx, [Waiting("p1", MessageStatus.Pending), Waiting("p2", MessageStatus.Pending),
+                Waiting("r1", MessageStatus.Retrying), Waiting("r2", MessageStatus.Retrying), Waiting("r3", MessageStatus.Retrying)], queued: true);
+            await tx.CommitAsync();
+        }
+
+        var json = (await RunAsync("queue", "lag", "--json")).ShouldSucceed().Json;
+        Assert.Equal("sql", json.GetProperty("queue").GetString());
+        var lanes = json.GetProperty("lanes").EnumerateArray().ToDictionary(l => l.GetProperty("lane").GetString()!);
+        Assert.Equal(["high", "medium", "low", "retry"], lanes.Keys);
+        Assert.True(lanes["high"].GetProperty("waiting").GetInt64() >= 2, lanes["high"].ToString());
+        Assert.True(lanes["retry"].GetProperty("waiting").GetInt64() >= 3, lanes["retry"].ToString());
+        var nextIn = lanes["retry"].GetProperty("next_waiting_in_ms").GetInt64();
+        Assert.InRange(nextIn, 1, (long)TimeSpan.FromDays(1).TotalMilliseconds);
+        Assert.All(lanes.Values, l => Assert.Equal(JsonValueKind.Null, l.GetProperty("consumer_lag").ValueKind));
+
+        var table = (await RunAsync("queue", "lag")).ShouldSucceed().Out;
+        Assert.Contains("IN FLIGHT", table);
+        Assert.Contains("NEXT WAITING", table);
+        Assert.Contains("SQL table", table);
+        Assert.DoesNotContain("CONSUMER LAG", table);
+    }
+
+    [Fact(DisplayName = "dead-letters list and redrive: failed messages listed with their error, re-driven by id and by channel (until none is left); no selection is a usage error (exit 2), a bad channel a refusal (exit 1)")]
+    public async Task Dead_letters()
+    {
+        // Lark is not configured on this node: every Lark message fails at once, for good.
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await Node.PostAsync("/msg/send_msg", new { to = $"ou_cli_dead_{i}", channels = new[] { 3 }, content = "fails" })).ShouldSucceed()["msgID"].GetString()!);
+        }
+        async Task<List<JsonElement>> LarkLettersAsync() =>
+            [.. (await RunAsync("dead-letters", "list", "--channel", "3", "--page-size", "100", "--json")).ShouldSucceed().Json
+                .GetProperty("dead_letters").EnumerateArray().Where(d => ids.Contains(d.GetProperty("msg_id").GetString()!))];
+        await Eventually.AssertAsync(async () => (await LarkLettersAsync()).Count == 3, TimeSpan.FromSeconds(60), "three Lark dead letters");
+        var letter = (await LarkLettersAsync()).First();
+        Assert.Equal(3, letter.GetProperty("channel").GetInt32());
+        Assert.NotEqual("", letter.GetProperty("error").GetString());
+        var table = (await RunAsync("dead-letters", "list")).ShouldSucceed().Out;
+        Assert.All(ids, id => Assert.Contains(id, table));
+        Assert.Contains("lark", table);
+
+        Assert.Contains("re-driven: 1 message(s)", (await RunAsync("dead-letters", "redrive", ids[0])).ShouldSucceed().Out);
+        await Eventually.AssertAsync(async () => (await LarkLettersAsync()).Count == 3, TimeSpan.FromSeconds(60), "the re-driven message failed again");
+        var byChannel = (await RunAsync("dead-letters", "redrive", "--channel", "3", "--json")).ShouldSucceed().Json;
+        Assert.True(byChannel.GetProperty("count").GetInt32() >= 3, byChannel.ToString());
+        Assert.Equal(0, byChannel.GetProperty("remaining").GetInt64());
+
+        (await RunAsync("dead-letters", "redrive")).ShouldExit(ExitCodes.Usage, "needs IDs, --channel N or --all");
+        (await RunAsync("dead-letters", "list", "--channel", "99")).ShouldExit(ExitCodes.Refused, "HTTP 400");
+    }
+
     [Fact(DisplayName = "schedule list, get, pause, resume, cancel: each as the node decides; a second cancel is refused (exit 1)")]
     public async Task Schedule_verbs()
     {
@@ -245,6 +313,9 @@ public sealed class CliTests(KeysModeFixture fixture) : IClassFixture<KeysModeFi
     [InlineData("cluster down-unreachable", "--dry-run")]
     [InlineData("cluster sharding regions", "entity types")]
     [InlineData("cluster sharding stats", "TYPE")]
+    [InlineData("queue lag", "consumer lag")]
+    [InlineData("dead-letters list", "--channel")]
+    [InlineData("dead-letters redrive", "--all")]
     [InlineData("msg get", "ID")]
     [InlineData("msg resend", "--batch")]
     [InlineData("msg cancel", "ID")]

@@ -26,6 +26,7 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         "/user/erase",
         "/admin/keys", "/admin/keys/rotate", "/admin/keys/revoke", "/admin/quotas", "/admin/quotas/delete",
         "/admin/cluster/leave", "/admin/cluster/down", "/admin/cluster/down-unreachable",
+        "/admin/dead-letters/redrive",
     ];
 
     /// <summary>POST routes whose every field is optional: {} is a whole request there (down-unreachable downs nobody on one node).</summary>
@@ -370,6 +371,17 @@ public sealed class FormBodyApiTests(SqliteNode fixture) : IClassFixture<SqliteN
         (await PostFormAsync("/admin/cluster/down", ("address", ""))).ShouldFail(8020, 400);
         var members = (await Node.GetAsync("/admin/cluster")).ShouldSucceed()["members"].EnumerateArray().ToList();
         Assert.Equal("up", Assert.Single(members).GetProperty("status").GetString()!.ToLowerInvariant());
+    }
+
+    [Fact(DisplayName = "/admin/dead-letters/redrive by form: ids as repeated keys, numbers and booleans as text; a form that names nothing is refused (8020)")]
+    public async Task Admin_dead_letters_redrive()
+    {
+        // Lark is not configured on this node: the message fails at once, for good, and becomes a dead letter.
+        var id = (await Node.PostAsync("/msg/send_msg", new { to = "ou_form_dead", channels = new[] { 3 }, content = "fails" })).ShouldSucceed()["msgID"].GetString()!;
+        await Eventually.AssertAsync(async () => (await RecordAsync(id)).GetProperty("status").GetInt32() == 3, TimeSpan.FromSeconds(60), "the Lark message failed");
+        var redriven = (await PostFormAsync("/admin/dead-letters/redrive", ("msg_ids", id), ("msg_ids", "no-such-id"), ("limit", "5"))).ShouldSucceed();
+        Assert.Equal((1, 0L), (redriven["count"].GetInt32(), redriven["remaining"].GetInt64()));
+        Assert.StartsWith("name the dead letters", (await PostFormAsync("/admin/dead-letters/redrive", ("all", "false"), ("limit", "5"))).ShouldFail(8020, 400).Msg);
     }
 
     [Fact(DisplayName = "/admin/quotas and /admin/quotas/delete by form: numbers as text; the quota is listed, then gone")]

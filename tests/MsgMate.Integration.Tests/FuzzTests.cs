@@ -72,6 +72,8 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         ["/admin/cluster/down"] = ["""{"address":"akka.tcp://msgmate@127.0.0.1:1"}"""],
         // A one-node cluster has no unreachable member: an accepted mutation downs nobody.
         ["/admin/cluster/down-unreachable"] = ["""{"dry_run":true}"""],
+        // A message that is no dead letter: the fields are reached; an accepted mutation re-drives only failed messages.
+        ["/admin/dead-letters/redrive"] = ["""{"msg_ids":["$mid"],"channel":1,"start_time":"$earlier","end_time":"$later","limit":10}"""],
     };
 
     private static readonly Dictionary<string, string> GetBaselines = new()
@@ -92,6 +94,8 @@ public sealed class FuzzTests(SqliteNode fixture, ITestOutputHelper output) : IC
         ["/admin/cluster"] = "",
         ["/admin/sharding/regions"] = "",
         ["/admin/sharding/stats"] = "type=user",
+        ["/admin/queue"] = "",
+        ["/admin/dead-letters"] = "page=1&page_size=10&channel=1&start_time=$earlier&end_time=$later",
     };
 
     private sealed record Outcome(FuzzCase Case, int Status, bool Accepted, string? Problem);

@@ -52,6 +52,8 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/admin/cluster"] = [],
         ["/admin/sharding/regions"] = [],
         ["/admin/sharding/stats"] = [new("type", "string", Required: true, MaxLength: 64)],
+        ["/admin/queue"] = [],
+        ["/admin/dead-letters"] = [new("channel", "integer", Enum: [1, 2, 3, 4, 5, 6]), Text("start_time"), Text("end_time"), Page, PageSize],
         ["/admin/audit"] =
         [
             new("action", "string", MaxLength: 64), new("key_id", "string", MaxLength: 32), new("source_id", "string", MaxLength: 64),
@@ -87,6 +89,7 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["/admin/cluster/leave"] = ["address"],
         ["/admin/cluster/down"] = ["address"],
         ["/admin/cluster/down-unreachable"] = [], // an empty object
+        ["/admin/dead-letters/redrive"] = [], // msg_ids, channel, a time, or all
     };
 
     /// <summary>Beyond the answers every route can give: 404 (unknown id) and 409 (state conflict) where the handler can.</summary>
@@ -133,6 +136,9 @@ public sealed class OpenApiTests(SqliteNode fixture) : IClassFixture<SqliteNode>
         ["POST /admin/cluster/down-unreachable"] = [],
         ["GET /admin/sharding/regions"] = [],
         ["GET /admin/sharding/stats"] = [404],
+        ["GET /admin/queue"] = [],
+        ["GET /admin/dead-letters"] = [],
+        ["POST /admin/dead-letters/redrive"] = [],
     };
 
     /// <summary>Every route may answer these (bad input, no or a wrong key, no scope, rate limit, unavailable, internal); a body route also 413.</summary>

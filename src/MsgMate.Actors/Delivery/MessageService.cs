@@ -51,5 +51,37 @@ public sealed class MessageService(RecordStore records, IDeliverySignal signal, 
             : (0, NotFound(msgId is not null ? "message" : "batch", msgId ?? batchId!));
     }
 
+    /// <summary>The most dead letters one re-drive takes (one transaction); <c>remaining</c> in its answer says whether to go on.</summary>
+    public const int MaxRedrive = 1000;
+
+    /// <summary>The dead letters the filter selects, newest first (all sources: an operator's view).</summary>
+    public Task<Page<DeadLetter>> DeadLettersAsync(DeadLetterFilter filter, PageRequest paging, CancellationToken ct = default) =>
+        records.DeadLettersAsync(filter, paging, ct);
+
+    /// <summary>
+    /// Re-drives dead letters, oldest first, up to <paramref name="limit"/>: each message pending again with a fresh retry
+    /// budget, as a resend. A filter must select something (ids, a channel or a time range) unless <paramref name="all"/>
+    /// says every dead letter is meant: an empty request re-driving everything by accident is refused.
+    /// </summary>
+    public async Task<(int Redriven, long Remaining, Rejection? Problem)> RedriveDeadLettersAsync(
+        DeadLetterFilter filter, bool all, int limit, CancellationToken ct = default)
+    {
+        var selects = filter.MsgIds is { Count: > 0 } || filter.Channel is not null || filter.From is not null || filter.Until is not null;
+        if (!selects && !all)
+        {
+            return (0, 0, Rejection.Invalid("name the dead letters to re-drive: msg_ids, channel, start_time or end_time, or all=true for every one"));
+        }
+        if (limit is < 1 or > MaxRedrive)
+        {
+            return (0, 0, Rejection.Invalid($"limit must be between 1 and {MaxRedrive}"));
+        }
+        var (count, remaining) = await records.RedriveDeadLettersAsync(filter, limit, Now, ct);
+        if (count > 0)
+        {
+            signal.RecordsStored(0);
+        }
+        return (count, remaining, null);
+    }
+
     private static Rejection NotFound(string what, string id) => new(ResultCode.MessageNotFound, $"{what} {InputText.Quote(id)} not found");
 }

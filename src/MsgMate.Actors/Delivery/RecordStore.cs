@@ -41,6 +41,20 @@ public sealed record RecipientErasure(int RecordsMasked, int RecordsCancelled);
 public sealed record StatisticsRow(long Bucket, int Status, int Channel, int Priority, long Count);
 
 /// <summary>
+/// The open records of one lane (pending by priority, retrying on the retry lane) at one instant: due and not claimed,
+/// claimed under a live lease (the SQL queue's in-flight), waiting for a later time (a retry's backoff, a deferral),
+/// and due but not handed to the queue yet (Kafka's outbox backlog). Times are Unix milliseconds.
+/// </summary>
+public sealed record LaneBacklog(QueueLane Lane, long Due, long Leased, long Waiting, long Unpublished, long? OldestDue, long? NextWaiting);
+
+/// <summary>A message whose last attempt failed for good, with its record's routing facts.</summary>
+public sealed record DeadLetter(string MsgId, long At, int Channel, int Priority, int Attempts, string Error, string SourceId, string BatchId);
+
+/// <summary>Which dead letters: null is "any"; <paramref name="MsgIds"/> names them one by one. Times are Unix milliseconds.</summary>
+public sealed record DeadLetterFilter(
+    IReadOnlyList<string>? MsgIds = null, int? Channel = null, long? From = null, long? Until = null, string? SourceOnly = null);
+
+/// <summary>
 /// SQL access to message records, attempts, dead letters and idempotency keys. Writes are batched by the
 /// callers (intake group commit, delivery status writer): one transaction for many records.
 /// </summary>
@@ -216,6 +230,13 @@ public sealed class RecordStore(SqlDatabase db)
             new { scheduleId, now }, ct);
     }
 
+    /// <summary>
+    /// A failed record re-driven: pending and due now, not queued and not leased, with a fresh retry budget. Attempt
+    /// numbers keep counting (the history is kept); the retry budget starts again from here.
+    /// </summary>
+    private const string RedriveAssignments =
+        "status = 1, retry_count = 0, not_before = @now, queued = 0, lease_until = 0, claim_token = '', modify_time = @now";
+
     /// <summary>Re-drives failed messages (one, or a whole batch): pending again, a fresh round of attempts.</summary>
     /// <param name="sourceOnly">Only records of this source (a key's own); null: any source.</param>
     public async Task<int> ResendAsync(string? msgId, string? batchId, long now, string? sourceOnly = null, CancellationToken ct = default)
@@ -224,10 +245,8 @@ public sealed class RecordStore(SqlDatabase db)
         var (c, tx) = (w.Connection, w.Transaction);
         var filter = (msgId is not null ? "msg_id = @msgId" : "batch_id = @batchId") + (sourceOnly is null ? "" : " AND source_id = @sourceOnly");
         var args = new { msgId, batchId, now, sourceOnly };
-        // Attempt numbers keep counting (the history is kept); the retry budget starts again from here.
         var count = await c.ExecuteAsync(new CommandDefinition(
-            $"UPDATE mm_msg_records SET status = 1, retry_count = 0, not_before = @now, queued = 0, lease_until = 0, claim_token = '', modify_time = @now WHERE {filter} AND status = 3",
-            args, tx, cancellationToken: ct));
+            $"UPDATE mm_msg_records SET {RedriveAssignments} WHERE {filter} AND status = 3", args, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM mm_dead_letters WHERE msg_id IN (SELECT msg_id FROM mm_msg_records WHERE {filter} AND status = 1)",
             args, tx, cancellationToken: ct));
@@ -427,6 +446,117 @@ public sealed class RecordStore(SqlDatabase db)
     }
 
     /// <summary>One write statement in its own transaction, in its turn at the write lock.</summary>
+    /// <summary>
+    /// Per lane, what the queue holds at <paramref name="now"/> (<see cref="LaneBacklog"/>): one grouped scan of the open
+    /// records (pending and retrying; scheduled ones belong to their schedule, not to a lane yet).
+    /// </summary>
+    public async Task<IReadOnlyList<LaneBacklog>> LaneBacklogAsync(long now, int? commandTimeoutSeconds = null, CancellationToken ct = default)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<BacklogRow>(new CommandDefinition(
+            """
+            SELECT status, priority,
+                   COUNT(CASE WHEN not_before <= @now AND lease_until < @now THEN 1 END) AS due,
+                   COUNT(CASE WHEN not_before <= @now AND lease_until >= @now THEN 1 END) AS leased,
+                   COUNT(CASE WHEN not_before > @now THEN 1 END) AS waiting,
+                   COUNT(CASE WHEN not_before <= @now AND queued = 0 THEN 1 END) AS unpublished,
+                   MIN(CASE WHEN not_before <= @now AND lease_until < @now THEN not_before END) AS oldest_due,
+                   MIN(CASE WHEN not_before > @now THEN not_before END) AS next_waiting
+            FROM mm_msg_records WHERE status IN (@pending, @retrying)
+            GROUP BY status, priority
+            """,
+            new { now, pending = MessageStatus.Pending, retrying = MessageStatus.Retrying },
+            commandTimeout: commandTimeoutSeconds, cancellationToken: ct));
+        var lanes = Enum.GetValues<QueueLane>().ToDictionary(l => l, l => new LaneBacklog(l, 0, 0, 0, 0, null, null));
+        foreach (var r in rows)
+        {
+            var lane = r.Status == MessageStatus.Retrying ? QueueLane.Retry : (QueueLane)(int)r.Priority;
+            if (lanes.TryGetValue(lane, out var sum))
+            {
+                lanes[lane] = new LaneBacklog(lane, sum.Due + r.Due, sum.Leased + r.Leased, sum.Waiting + r.Waiting, sum.Unpublished + r.Unpublished,
+                    Earliest(sum.OldestDue, r.OldestDue), Earliest(sum.NextWaiting, r.NextWaiting));
+            }
+        }
+        return [.. lanes.Values.OrderByDescending(l => l.Lane == QueueLane.Retry ? 0 : (int)l.Lane)];
+    }
+
+    private static long? Earliest(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    /// <summary>The dead letters the filter selects, newest first: messages failed for good that were not re-driven since.</summary>
+    public async Task<Page<DeadLetter>> DeadLettersAsync(DeadLetterFilter filter, PageRequest paging, CancellationToken ct = default)
+    {
+        var (where, args) = DeadLetterWhere(filter);
+        await using var c = await db.OpenAsync(ct);
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM mm_dead_letters d JOIN mm_msg_records r ON r.msg_id = d.msg_id {where}", args, cancellationToken: ct));
+        args.Add("take", paging.PageSize);
+        args.Add("skip", paging.Skip);
+        var rows = await c.QueryAsync<DeadLetterRow>(new CommandDefinition(
+            $"""
+             SELECT d.msg_id, d.at, d.channel, r.priority, r.attempts, d.error, r.source_id, r.batch_id
+             FROM mm_dead_letters d JOIN mm_msg_records r ON r.msg_id = d.msg_id {where}
+             ORDER BY d.at DESC, d.msg_id DESC LIMIT @take OFFSET @skip
+             """, args, cancellationToken: ct));
+        return new Page<DeadLetter>(
+            [.. rows.Select(r => new DeadLetter(r.MsgId, r.At, r.Channel, r.Priority, r.Attempts, r.Error, r.SourceId, r.BatchId))], total);
+    }
+
+    /// <summary>
+    /// Re-drives up to <paramref name="limit"/> of the dead letters the filter selects, oldest first, in one transaction:
+    /// their records pending again with a fresh retry budget (as <see cref="ResendAsync"/>), their dead letters gone.
+    /// Answers how many were re-driven and how many the filter still selects.
+    /// </summary>
+    public async Task<(int Redriven, long Remaining)> RedriveDeadLettersAsync(DeadLetterFilter filter, int limit, long now, CancellationToken ct = default)
+    {
+        var (where, args) = DeadLetterWhere(filter);
+        args.Add("limit", limit);
+        args.Add("now", now);
+        await using var w = await db.BeginWriteAsync(ct: ct);
+        var (c, tx) = (w.Connection, w.Transaction);
+        var ids = (await c.QueryAsync<string>(new CommandDefinition(
+            $"SELECT d.msg_id FROM mm_dead_letters d JOIN mm_msg_records r ON r.msg_id = d.msg_id {where} ORDER BY d.at, d.msg_id LIMIT @limit",
+            args, tx, cancellationToken: ct))).ToArray();
+        var count = 0;
+        if (ids.Length > 0)
+        {
+            var chosen = new { ids, now };
+            count = await c.ExecuteAsync(new CommandDefinition(
+                $"UPDATE mm_msg_records SET {RedriveAssignments} WHERE {db.InList("msg_id", "ids")} AND status = 3", chosen, tx, cancellationToken: ct));
+            await c.ExecuteAsync(new CommandDefinition(
+                $"DELETE FROM mm_dead_letters WHERE {db.InList("msg_id", "ids")}", chosen, tx, cancellationToken: ct));
+        }
+        var remaining = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT COUNT(*) FROM mm_dead_letters d JOIN mm_msg_records r ON r.msg_id = d.msg_id {where}", args, tx, cancellationToken: ct));
+        await w.CommitAsync(ct);
+        return (count, remaining);
+    }
+
+    /// <summary>The WHERE of a dead-letter selection; only letters whose record is still failed (a re-driven one is not).</summary>
+    private (string Where, DynamicParameters Args) DeadLetterWhere(DeadLetterFilter f)
+    {
+        var where = new StringBuilder("WHERE r.status = @failed");
+        var args = new DynamicParameters();
+        args.Add("failed", MessageStatus.Failed);
+        if (f.MsgIds is { Count: > 0 } ids)
+        {
+            where.Append(" AND ").Append(db.InList("d.msg_id", "ids"));
+            args.Add("ids", ids.ToArray());
+        }
+        void Filter<T>(T? value, string sql, string name)
+        {
+            if (value is not null)
+            {
+                where.Append(" AND ").Append(sql);
+                args.Add(name, value);
+            }
+        }
+        Filter(f.Channel, "d.channel = @channel", "channel");
+        Filter(f.From, "d.at >= @from", "from");
+        Filter(f.Until, "d.at <= @until", "until");
+        Filter(f.SourceOnly, "r.source_id = @sourceOnly", "sourceOnly");
+        return (where.ToString(), args);
+    }
+
     private async Task<int> ExecuteWriteAsync(string sql, object args, CancellationToken ct)
     {
         await using var w = await db.BeginWriteAsync(ct: ct);
@@ -450,6 +580,30 @@ public sealed class RecordStore(SqlDatabase db)
              GROUP BY {bucket}, status, channel, priority ORDER BY bucket, status, channel, priority
              """, new { from, until, size, offset, sourceOnly }, cancellationToken: ct));
         return rows.Select(r => new StatisticsRow(r.Bucket, r.Status, r.Channel, r.Priority, r.Count)).ToList();
+    }
+
+    private sealed class BacklogRow
+    {
+        public long Status { get; set; }
+        public long Priority { get; set; }
+        public long Due { get; set; }
+        public long Leased { get; set; }
+        public long Waiting { get; set; }
+        public long Unpublished { get; set; }
+        public long? OldestDue { get; set; }
+        public long? NextWaiting { get; set; }
+    }
+
+    private sealed class DeadLetterRow
+    {
+        public string MsgId { get; set; } = "";
+        public long At { get; set; }
+        public int Channel { get; set; }
+        public int Priority { get; set; }
+        public int Attempts { get; set; }
+        public string Error { get; set; } = "";
+        public string SourceId { get; set; } = "";
+        public string BatchId { get; set; } = "";
     }
 
     private sealed class RecordRow

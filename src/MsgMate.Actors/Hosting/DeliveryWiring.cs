@@ -38,6 +38,7 @@ public static class DeliveryWiring
         services.AddSingleton<RecordStore>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton<MessageService>();
+        services.AddSingleton<Operations.QueueInspector>();
         services.AddSingleton<Deliverer>();
         if (options.Queue.SqlQueue)
         {

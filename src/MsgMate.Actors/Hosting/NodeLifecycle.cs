@@ -38,12 +38,13 @@ public sealed class NodeLifecycle(TimeProvider clock)
 
     /// <summary>
     /// What a leaving node still answers: its probes and metrics (so that the orchestrator and the operator see it
-    /// leave) and the cluster view of the admin API (the CLI watches the hand-over). Everything else — intake,
+    /// leave), the cluster view of the admin API (the CLI watches the hand-over) and the queue's lanes (the drain). Everything else — intake,
     /// reads that need entities being handed over, changes — is refused with 503 and a retry hint.
     /// </summary>
     public static bool ServesWhileLeaving(string path) =>
         path is "/healthz" or "/readyz" or "/metrics"
         || path.Equals("/admin/cluster", StringComparison.OrdinalIgnoreCase)
+        || path.Equals("/admin/queue", StringComparison.OrdinalIgnoreCase)
         || path.StartsWith("/admin/cluster/", StringComparison.OrdinalIgnoreCase)
         || path.StartsWith("/admin/sharding/", StringComparison.OrdinalIgnoreCase);
 

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
-using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -87,27 +86,10 @@ public sealed class GaugeSampler(IServiceProvider services, MsgMateMetrics metri
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(Timeout);
-            await using var c = await records.Database.OpenAsync(timeout.Token);
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var rows = await c.QueryAsync<(long Status, long Priority, long Queued, long Count)>(new CommandDefinition(
-                """
-                SELECT status, priority, queued, COUNT(*) FROM mm_msg_records
-                WHERE status IN (@pending, @retrying) AND not_before <= @now AND lease_until < @now
-                GROUP BY status, priority, queued
-                """,
-                new { pending = MessageStatus.Pending, retrying = MessageStatus.Retrying, now },
-                commandTimeout: (int)Timeout.TotalSeconds, cancellationToken: timeout.Token));
-            var lanes = Enum.GetValues<QueueLane>().ToDictionary(l => l.ToString().ToLowerInvariant(), _ => 0L);
-            long backlog = 0;
-            foreach (var (status, priority, queued, count) in rows)
-            {
-                var lane = status == MessageStatus.Retrying ? QueueLane.Retry : (QueueLane)(int)priority;
-                if (Enum.IsDefined(lane))
-                {
-                    lanes[lane.ToString().ToLowerInvariant()] += count;
-                }
-                backlog += queued == 0 ? count : 0;
-            }
+            var backlogs = await records.LaneBacklogAsync(
+                clock.GetUtcNow().ToUnixTimeMilliseconds(), (int)Timeout.TotalSeconds, timeout.Token);
+            var lanes = backlogs.ToDictionary(l => l.Lane.ToString().ToLowerInvariant(), l => l.Due);
+            var backlog = backlogs.Sum(l => l.Unpublished);
             return (lanes, options.Queue.SqlQueue ? 0 : backlog);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException or OperationCanceledException

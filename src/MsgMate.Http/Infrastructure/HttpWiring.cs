@@ -50,6 +50,7 @@ public static class HttpWiring
         api.MapScheduleApi(options);
         api.MapAdminApi();
         api.MapClusterAdminApi();
+        api.MapQueueAdminApi();
         app.MapFallback(FallbackPattern, (HttpContext ctx) => Api.Error(ResultCode.InvalidArgument, $"no route {InputText.Quote(ctx.Request.Method)} {InputText.Quote(ctx.Request.Path.Value)}", 404));
         return app;
     }

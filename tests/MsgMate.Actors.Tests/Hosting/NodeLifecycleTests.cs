@@ -22,13 +22,16 @@ public sealed class NodeLifecycleTests
         Assert.Equal("ClrExitReason", node.Reason);
     }
 
-    [Theory(DisplayName = "While leaving, probes, metrics and the admin cluster view answer; intake and everything else is refused")]
+    [Theory(DisplayName = "While leaving, probes, metrics, the admin cluster view and the queue's lanes answer; intake and everything else is refused")]
     [InlineData("/healthz", true)]
     [InlineData("/readyz", true)]
     [InlineData("/metrics", true)]
     [InlineData("/admin/cluster", true)]
     [InlineData("/admin/cluster/leave", true)]
     [InlineData("/ADMIN/Sharding/stats", true)]
+    [InlineData("/admin/queue", true)]
+    [InlineData("/admin/dead-letters", false)]
+    [InlineData("/admin/dead-letters/redrive", false)]
     [InlineData("/msg/send_msg", false)]
     [InlineData("/scheduled/create", false)]
     [InlineData("/admin/keys", false)]
