@@ -17,7 +17,7 @@ public sealed partial class ClusterLifeTests(ITestOutputHelper output)
     [GeneratedRegex(@"Message-Id:\s*<([0-9a-f-]{36})@", RegexOptions.IgnoreCase)]
     private static partial Regex MessageId();
 
-    [Fact(DisplayName = "Rolling restart of three nodes under a steady send: every accepted message sent, no 5xx but 503 while leaving")]
+    [Fact(DisplayName = "Rolling restart of three nodes under a steady send (the first leaving by `msgmate cluster leave`, its user shards handed over): every accepted message sent, no 5xx but 503 while leaving")]
     public async Task Rolling_restart()
     {
         await using var smtp = new ScriptedSmtpServer();
@@ -38,6 +38,16 @@ public sealed partial class ClusterLifeTests(ITestOutputHelper output)
         });
         await cluster.StartAllAsync();
 
+        // Users spread over the shards, so over the three nodes: entities to hand over.
+        var users = Enumerable.Range(0, 30).Select(n => $"life-user-{n}").ToList();
+        for (var n = 0; n < users.Count; n++)
+        {
+            (await cluster[n % 3].Http.PostAsync("/user/create", new { user_id = users[n], name = $"User {n}" })).ShouldSucceed();
+        }
+        var node0 = cluster.HttpAddress(0).ToString();
+        await Eventually.AssertAsync(async () => (await UserShardsAsync(node0)).GetValueOrDefault(cluster.RemoteAddress(2)) > 0,
+            TimeSpan.FromSeconds(60), "the third node holds user shards");
+
         await using var sender = new SteadySender(Enumerable.Range(0, 3).Select(cluster.HttpAddress).ToList());
         await WaitForProgressAsync(sender, 50, "the first sends accepted");
 
@@ -45,11 +55,24 @@ public sealed partial class ClusterLifeTests(ITestOutputHelper output)
         {
             var node = cluster[i];
             var leave = System.Diagnostics.Stopwatch.StartNew();
-            node.Terminate();
+            // The first leaves as an operator asks it to, through another node (`msgmate cluster leave`); the others on SIGTERM.
+            var how = i == 2 ? "cluster leave" : "SIGTERM";
+            if (i == 2)
+            {
+                (await CliRun.RunAsync("cluster", "leave", cluster.RemoteAddress(2), "--node", node0)).ShouldSucceed();
+            }
+            else
+            {
+                node.Terminate();
+            }
             var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            output.WriteLine($"node {i}: left and exited ({exitCode}) {leave.Elapsed.TotalSeconds:0.0} s after SIGTERM; client so far: {sender.Summary}");
+            output.WriteLine($"node {i}: left and exited ({exitCode}) {leave.Elapsed.TotalSeconds:0.0} s after {how}; client so far: {sender.Summary}");
             Assert.True(exitCode == 0, $"node {i} exited with {exitCode}:{Environment.NewLine}{node.RecentOutput}");
             Assert.Contains("Left the cluster", node.RecentOutput);
+            if (i == 2)
+            {
+                await AssertHandedOverAsync(cluster, users, node0);
+            }
             await cluster.StartAsync(i);
             await WaitForProgressAsync(sender, 20, $"sends accepted after node {i} came back");
         }
@@ -73,6 +96,35 @@ public sealed partial class ClusterLifeTests(ITestOutputHelper output)
         var d = new MsgMate.Actors.Delivery.DeliveryOptions();
         var inFlight = d.HighParallelism + d.MediumParallelism + d.LowParallelism + d.RetryParallelism;
         Assert.True(duplicates <= 3 * inFlight, $"{duplicates} duplicates; at most {3 * inFlight} (three nodes' lanes) can be in flight");
+    }
+
+    /// <summary>User shards per node address, as <c>msgmate cluster sharding stats user</c> reports them.</summary>
+    private static async Task<Dictionary<string, int>> UserShardsAsync(string node) =>
+        (await CliRun.RunAsync("cluster", "sharding", "stats", "user", "--json", "--node", node)).ShouldSucceed().Json
+            .GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("address").GetString()!, n => n.GetProperty("shards").GetInt32());
+
+    /// <summary>
+    /// After the third node left: the cluster has two members, every user answers through the others (its shard
+    /// allocated anew where it lived on the leaver), and the shards and entities are on the two remaining nodes only.
+    /// </summary>
+    private async Task AssertHandedOverAsync(ProcessCluster cluster, IReadOnlyList<string> users, string node0)
+    {
+        var left = cluster.RemoteAddress(2);
+        await Eventually.AssertAsync(async () =>
+        {
+            var members = (await CliRun.RunAsync("cluster", "show", "--json", "--node", node0)).ShouldSucceed().Json.GetProperty("members").EnumerateArray().ToList();
+            return members.Count == 2 && members.All(m => m.GetProperty("address").GetString() != left);
+        }, TimeSpan.FromSeconds(60), "two members left, the third removed");
+        for (var n = 0; n < users.Count; n++)
+        {
+            var user = (await cluster[n % 2].Http.GetAsync($"/user/get?user_id={users[n]}")).ShouldSucceed()["user"];
+            Assert.Equal($"User {n}", user.GetProperty("name").GetString());
+        }
+        var stats = (await CliRun.RunAsync("cluster", "sharding", "stats", "user", "--json", "--node", node0)).ShouldSucceed().Json;
+        var nodes = stats.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("address").GetString()!).ToList();
+        output.WriteLine($"after the leave: user shards {stats.GetProperty("shards").GetInt32()}, entities {stats.GetProperty("entities").GetInt32()} on {string.Join(", ", nodes)}");
+        Assert.Equal(new[] { cluster.RemoteAddress(0), cluster.RemoteAddress(1) }.Order(StringComparer.Ordinal), nodes.Order(StringComparer.Ordinal));
+        Assert.True(stats.GetProperty("entities").GetInt32() >= users.Count, stats.ToString());
     }
 
     private static Task WaitForProgressAsync(SteadySender sender, int more, string what)
