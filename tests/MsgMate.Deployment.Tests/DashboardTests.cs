@@ -22,6 +22,7 @@ public sealed partial class DashboardTests(ITestOutputHelper output)
         ["msgmate_message_final_latency_seconds"] = (["priority"], true),
         ["msgmate_lane_depth"] = (["lane"], false),
         ["msgmate_outbox_backlog"] = ([], false),
+        ["msgmate_consumer_lag"] = (["lane"], false),
         ["msgmate_schedule_lateness_seconds"] = ([], true),
         ["msgmate_cluster_members"] = (["status"], false),
         ["msgmate_sharding_entities"] = (["type"], false),

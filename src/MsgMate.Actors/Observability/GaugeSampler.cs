@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 using MsgMate.Actors.Queue;
+using MsgMate.Actors.Queue.Kafka;
 using MsgMate.Actors.Schedules;
 using MsgMate.Actors.Storage;
 using MsgMate.Actors.Templates;
@@ -26,6 +27,12 @@ public sealed class GaugeSampler(IServiceProvider services, MsgMateMetrics metri
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The consumer lag is asked of the brokers every this many samples (30 s; after a failed ask, at the next).</summary>
+    private const int LagEvery = 6;
+
+    private readonly KafkaLagProbe? _lag = options.Queue.SqlQueue ? null : new KafkaLagProbe(options.Kafka);
+    private int _samplesUntilLag;
 
     private static readonly (string Type, Func<IActorRegistry, IActorRef> Region)[] ShardTypes =
     [
@@ -60,7 +67,8 @@ public sealed class GaugeSampler(IServiceProvider services, MsgMateMetrics metri
         var members = system is null ? last.ClusterMembers : ClusterMembers(Cluster.Get(system));
         var (lanes, backlog) = await QueueAsync(last, ct);
         var (entities, shards) = system is null ? (last.ShardingEntities, last.ShardingShards) : await ShardingAsync(last);
-        metrics.Gauges = new GaugeSnapshot(lanes, backlog, members, entities, shards);
+        var lag = _lag is not null && _samplesUntilLag-- <= 0 ? await ConsumerLagAsync(_lag, last, ct) : last.ConsumerLag;
+        metrics.Gauges = new GaugeSnapshot(lanes, backlog, members, entities, shards, lag);
     }
 
     /// <summary>Every status, 0 when no member has it, and <c>unreachable</c>: members this node's failure detector has lost.</summary>
@@ -97,6 +105,23 @@ public sealed class GaugeSampler(IServiceProvider services, MsgMateMetrics metri
         {
             log.LogDebug("Metrics: lane depth not sampled: {Error}", ex.GetType().Name);
             return (last.LaneDepth, last.OutboxBacklog);
+        }
+    }
+
+    /// <summary>Kafka: each lane's consumer lag from the brokers (when they do not answer, the sample waits their timeouts and keeps the last value).</summary>
+    private async Task<IReadOnlyDictionary<string, long>> ConsumerLagAsync(KafkaLagProbe probe, GaugeSnapshot last, CancellationToken ct)
+    {
+        try
+        {
+            var lags = (await probe.LagAsync(Timeout, ct)).ToDictionary(l => l.Lane.ToString().ToLowerInvariant(), l => l.Lag);
+            _samplesUntilLag = LagEvery - 1;
+            return lags;
+        }
+        catch (Confluent.Kafka.KafkaException ex)
+        {
+            log.LogDebug("Metrics: consumer lag not sampled: {Error}", ex.Error.Code);
+            _samplesUntilLag = 0;
+            return last.ConsumerLag;
         }
     }
 

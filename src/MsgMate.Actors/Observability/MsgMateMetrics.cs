@@ -53,6 +53,8 @@ public sealed class MsgMateMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _meter.CreateObservableGauge("msgmate_lane_depth", () => Tagged(_gauges.LaneDepth, "lane"),
             description: "Records due and not claimed per delivery lane (on Kafka: open per lane, published or not), sampled.");
+        _meter.CreateObservableGauge("msgmate_consumer_lag", () => Tagged(_gauges.ConsumerLag, "lane"),
+            description: "Kafka mode: records each lane's consumer group has not committed (high watermark minus committed offset over the lane's partitions), from the brokers, sampled every 30 s. SQL queue: none (the lane depth is its lag).");
         _meter.CreateObservableGauge("msgmate_outbox_backlog", () => OutboxBacklog(),
             description: "Kafka mode: due records not yet published by the outbox relay; SQL queue: 0. Sampled.");
         _meter.CreateObservableGauge("msgmate_cluster_members", () => Tagged(_gauges.ClusterMembers, "status"),
@@ -160,8 +162,10 @@ public sealed record GaugeSnapshot(
     long? OutboxBacklog,
     IReadOnlyDictionary<string, long> ClusterMembers,
     IReadOnlyDictionary<string, long> ShardingEntities,
-    IReadOnlyDictionary<string, long> ShardingShards)
+    IReadOnlyDictionary<string, long> ShardingShards,
+    IReadOnlyDictionary<string, long> ConsumerLag)
 {
     public static readonly GaugeSnapshot Empty = new(
-        new Dictionary<string, long>(), null, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long>());
+        new Dictionary<string, long>(), null, new Dictionary<string, long>(), new Dictionary<string, long>(), new Dictionary<string, long>(),
+        new Dictionary<string, long>());
 }
