@@ -145,6 +145,10 @@ public sealed class RecordStore(SqlDatabase db)
     /// <summary>
     /// Writes the outcomes of many attempts in one transaction: record status, attempt history and dead letters.
     /// An attempt already written (a redelivered job) is not written twice, and a final record never changes.
+    /// A retry is unqueued again (the outbox publishes it to the retry lane when due); a final record is marked queued:
+    /// nothing of it is left to publish, and it stays out of the outbox's <c>queued = 0</c> index range, which
+    /// <see cref="TakeUnqueuedAsync"/> walks in due order — with every final record in it, each poll walked the whole
+    /// history of the table before reaching the open records.
     /// </summary>
     public async Task ApplyOutcomesAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct = default)
     {
@@ -163,7 +167,7 @@ public sealed class RecordStore(SqlDatabase db)
             SET status = @Status, attempts = @Attempt, last_error = @Error, modify_time = @At,
                 retry_count = @RetryCount, provider_msg_id = @ProviderMessageId,
                 sent_time = CASE WHEN @Status = 2 THEN @At ELSE sent_time END,
-                not_before = @NotBefore, queued = 0, lease_until = 0, claim_token = ''
+                not_before = @NotBefore, queued = CASE WHEN @Status = 4 THEN 0 ELSE 1 END, lease_until = 0, claim_token = ''
             WHERE msg_id = @MsgId AND status IN (1, 4) AND attempts < @Attempt
             """, "Status", "Attempt", "Error", "At", "RetryCount", "ProviderMessageId", "NotBefore", "MsgId");
         await using var attempt = new RepeatedStatement(c, tx,
@@ -210,7 +214,7 @@ public sealed class RecordStore(SqlDatabase db)
     public async Task<bool> CancelAsync(string msgId, long now, CancellationToken ct = default)
     {
         return await ExecuteWriteAsync(
-            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4, 6)",
+            "UPDATE mm_msg_records SET status = 5, queued = 1, modify_time = @now, last_error = 'cancelled' WHERE msg_id = @msgId AND status IN (1, 4, 6)",
             new { msgId, now }, ct) == 1;
     }
 
@@ -226,7 +230,7 @@ public sealed class RecordStore(SqlDatabase db)
     public async Task<int> CancelScheduledAsync(string scheduleId, long now, CancellationToken ct = default)
     {
         return await ExecuteWriteAsync(
-            "UPDATE mm_msg_records SET status = 5, modify_time = @now, last_error = 'cancelled' WHERE schedule_id = @scheduleId AND status = 6",
+            "UPDATE mm_msg_records SET status = 5, queued = 1, modify_time = @now, last_error = 'cancelled' WHERE schedule_id = @scheduleId AND status = 6",
             new { scheduleId, now }, ct);
     }
 

@@ -233,6 +233,13 @@ public sealed class SqlDatabase
         {
             await EnsureColumnAsync(connection, table, column, definition, ct);
         }
+        // Final records are marked queued (RecordStore.ApplyOutcomesAsync): nothing of them is left to publish. A database
+        // from before kept them unqueued, in the outbox index's range that the relay walks in due order; they are marked
+        // once here (afterwards a no-op: the range holds open records only).
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE mm_msg_records SET queued = 1 WHERE queued = 0 AND status IN (@sent, @failed, @cancelled)",
+            new { sent = Delivery.MessageStatus.Sent, failed = Delivery.MessageStatus.Failed, cancelled = Delivery.MessageStatus.Cancelled },
+            cancellationToken: ct));
     }
 
     /// <summary>
