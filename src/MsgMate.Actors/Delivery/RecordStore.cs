@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text;
 using Dapper;
 using MsgMate.Actors.Queue;
 using MsgMate.Actors.Storage;
@@ -110,27 +109,18 @@ public sealed class RecordStore(SqlDatabase db)
 
     public async Task<Page<MessageRecord>> ListAsync(RecordQuery q, CancellationToken ct = default)
     {
-        var where = new StringBuilder("WHERE 1 = 1");
-        var args = new DynamicParameters();
-        void Filter<T>(T? value, string sql, string name)
-        {
-            if (value is null || value is string { Length: 0 })
-            {
-                return;
-            }
-            where.Append(" AND ").Append(sql);
-            args.Add(name, value);
-        }
-        Filter(q.MsgId, "msg_id = @msgId", "msgId");
-        Filter(q.To, "to_addr = @to", "to");
-        Filter(q.Status, "status = @status", "status");
-        Filter(q.Channel, "channel = @channel", "channel");
-        Filter(q.Priority, "priority = @priority", "priority");
-        Filter(q.BatchId, "batch_id = @batchId", "batchId");
-        Filter(q.SourceId, "source_id = @sourceId", "sourceId");
-        Filter(q.ScheduleId, "schedule_id = @scheduleId", "scheduleId");
-        Filter(q.From, "create_time >= @from", "from");
-        Filter(q.Until, "create_time <= @until", "until");
+        var filter = new SqlFilter()
+            .Add(q.MsgId, "msg_id = @msgId", "msgId")
+            .Add(q.To, "to_addr = @to", "to")
+            .Add(q.Status, "status = @status", "status")
+            .Add(q.Channel, "channel = @channel", "channel")
+            .Add(q.Priority, "priority = @priority", "priority")
+            .Add(q.BatchId, "batch_id = @batchId", "batchId")
+            .Add(q.SourceId, "source_id = @sourceId", "sourceId")
+            .Add(q.ScheduleId, "schedule_id = @scheduleId", "scheduleId")
+            .Add(q.From, "create_time >= @from", "from")
+            .Add(q.Until, "create_time <= @until", "until");
+        var (where, args) = (filter.ToString(), filter.Args);
 
         await using var c = await db.OpenAsync(ct);
         var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM mm_msg_records {where}", args, cancellationToken: ct));
@@ -538,27 +528,17 @@ public sealed class RecordStore(SqlDatabase db)
     /// <summary>The WHERE of a dead-letter selection; only letters whose record is still failed (a re-driven one is not).</summary>
     private (string Where, DynamicParameters Args) DeadLetterWhere(DeadLetterFilter f)
     {
-        var where = new StringBuilder("WHERE r.status = @failed");
-        var args = new DynamicParameters();
-        args.Add("failed", MessageStatus.Failed);
+        var filter = new SqlFilter("r.status = @failed")
+            .Add(f.Channel, "d.channel = @channel", "channel")
+            .Add(f.From, "d.at >= @from", "from")
+            .Add(f.Until, "d.at <= @until", "until")
+            .Add(f.SourceOnly, "r.source_id = @sourceOnly", "sourceOnly");
+        filter.Args.Add("failed", MessageStatus.Failed);
         if (f.MsgIds is { Count: > 0 } ids)
         {
-            where.Append(" AND ").Append(db.InList("d.msg_id", "ids"));
-            args.Add("ids", ids.ToArray());
+            filter.Add(ids.ToArray(), db.InList("d.msg_id", "ids"), "ids");
         }
-        void Filter<T>(T? value, string sql, string name)
-        {
-            if (value is not null)
-            {
-                where.Append(" AND ").Append(sql);
-                args.Add(name, value);
-            }
-        }
-        Filter(f.Channel, "d.channel = @channel", "channel");
-        Filter(f.From, "d.at >= @from", "from");
-        Filter(f.Until, "d.at <= @until", "until");
-        Filter(f.SourceOnly, "r.source_id = @sourceOnly", "sourceOnly");
-        return (where.ToString(), args);
+        return (filter.ToString(), filter.Args);
     }
 
     private async Task<int> ExecuteWriteAsync(string sql, object args, CancellationToken ct)

@@ -42,14 +42,11 @@ public static class QueueCommands
 
         var list = new Command("list", "Dead letters, newest first, with their last error");
         var channel = ChannelOption("Only this channel");
-        var page = new Option<int>("--page") { Description = "Page number, from 1", DefaultValueFactory = _ => 1 };
-        var pageSize = new Option<int>("--page-size") { Description = "Dead letters per page, 1 to 100", DefaultValueFactory = _ => 20 };
         list.Options.Add(channel);
-        list.Options.Add(page);
-        list.Options.Add(pageSize);
+        var paging = new PageOptions(list, "Dead letters");
         cli.Action(list, async (parsed, s, ct) =>
         {
-            var query = $"/admin/dead-letters?page={parsed.GetValue(page)}&page_size={parsed.GetValue(pageSize)}";
+            var query = $"/admin/dead-letters?{paging.Query(parsed)}";
             if (parsed.GetValue(channel) is { } c)
             {
                 query += $"&channel={c}";

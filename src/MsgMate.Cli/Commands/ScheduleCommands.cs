@@ -13,14 +13,11 @@ public static class ScheduleCommands
         var list = new Command("list", "Schedules, newest first");
         var status = new Option<string?>("--status") { Description = "Only this status: pending, sent, cancelled, failed or paused" };
         status.AcceptOnlyFromAmong("pending", "sent", "cancelled", "failed", "paused");
-        var page = new Option<int>("--page") { Description = "Page number, from 1", DefaultValueFactory = _ => 1 };
-        var pageSize = new Option<int>("--page-size") { Description = "Schedules per page, 1 to 100", DefaultValueFactory = _ => 20 };
         list.Options.Add(status);
-        list.Options.Add(page);
-        list.Options.Add(pageSize);
+        var paging = new PageOptions(list, "Schedules");
         cli.Action(list, async (parsed, s, ct) =>
         {
-            var query = $"/scheduled/list?page={parsed.GetValue(page)}&page_size={parsed.GetValue(pageSize)}";
+            var query = $"/scheduled/list?{paging.Query(parsed)}";
             if (parsed.GetValue(status) is { } named)
             {
                 query += $"&status={Enumerable.Range(1, 5).First(n => Wire.ScheduleStatus(n) == named)}";
