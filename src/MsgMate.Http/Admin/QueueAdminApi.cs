@@ -79,12 +79,13 @@ public static class QueueAdminApi
             return error!;
         }
         var ids = req.MsgIds?.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id!.Trim()).Distinct().ToList();
-        long? from = null, until = null;
+        var (from, fromError) = WireTime.ParseOptional(req.StartTime, "start_time", options.Zone);
+        var (until, untilError) = WireTime.ParseOptional(req.EndTime, "end_time", options.Zone);
         var problem =
             ids?.Count > MessageService.MaxRedrive ? $"msg_ids holds at most {MessageService.MaxRedrive} ids"
             : ids?.FirstOrDefault(id => id.Length > MaxMsgIdLength) is { } longId ? $"msg_ids: '{InputText.Quote(longId)}' is longer than {MaxMsgIdLength} characters"
             : req.Channel is { } c && !KnownChannels.IsKnown(c) ? $"channel must be one of {KnownChannels.Range}"
-            : ReadTime(req.StartTime, "start_time", options.Zone, out from) ?? ReadTime(req.EndTime, "end_time", options.Zone, out until);
+            : fromError ?? untilError;
         if (problem is not null)
         {
             return Api.Invalid(problem);
@@ -92,20 +93,5 @@ public static class QueueAdminApi
         var filter = new DeadLetterFilter(ids is { Count: > 0 } ? ids : null, req.Channel, from, until);
         var (count, remaining, rejection) = await messages.RedriveDeadLettersAsync(filter, req.All == true, req.Limit ?? MessageService.MaxRedrive, ct);
         return rejection is null ? Api.Ok(new RedriveResponse(count, remaining)) : Api.Error(rejection.Code, rejection.Message);
-    }
-
-    private static string? ReadTime(string? text, string name, TimeZoneInfo zone, out long? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-        if (!WireTime.TryParse(text, zone, out var instant))
-        {
-            return $"{name} must be \"YYYY-MM-DD HH:mm:ss\" or ISO 8601 with an offset";
-        }
-        value = instant.ToUnixTimeMilliseconds();
-        return null;
     }
 }

@@ -8,6 +8,21 @@ public static class WireTime
     /// <summary>The longest time text read; anything longer is not a time (and is not parsed).</summary>
     public const int MaxLength = 64;
 
+    /// <summary>
+    /// An optional time field of a request body: absent or blank is none; otherwise Unix milliseconds (surrounding
+    /// blanks ignored), or the clear error naming <paramref name="field"/>.
+    /// </summary>
+    public static (long? Ms, string? Error) ParseOptional(string? text, string field, TimeZoneInfo zone)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, null);
+        }
+        return TryParse(text.Trim(), zone, out var instant)
+            ? (instant.ToUnixTimeMilliseconds(), null)
+            : (null, $"{field} must be \"YYYY-MM-DD HH:mm:ss\" or ISO 8601 with an offset");
+    }
+
     public static bool TryParse(string text, TimeZoneInfo zone, out DateTimeOffset instant)
     {
         instant = default;

@@ -101,7 +101,7 @@ public static class ScheduleApi
         }
         var (to, toError) = SendFields.ParseTo(req.To);
         var (data, dataError) = SendFields.ParseTemplateData(req.TemplateData);
-        var (firstAt, timeError) = ParseTime(req.ScheduledTime, "scheduled_time", options.Zone);
+        var (firstAt, timeError) = WireTime.ParseOptional(req.ScheduledTime, "scheduled_time", options.Zone);
         var (recurrence, recurrenceError) = ParseRecurrence(req.Cron, req.IntervalSeconds, req.TimeZone, req.EndTime, req.MaxCount, options);
         var invalid = toError ?? dataError ?? timeError ?? recurrenceError
             ?? (recurrence is null && firstAt is null ? "scheduled_time is required (or cron / interval_seconds for a recurring schedule)" : null);
@@ -165,7 +165,7 @@ public static class ScheduleApi
         {
             return Api.Invalid($"schedule_id is required (at most {MaxScheduleIdLength} characters)");
         }
-        var (firstAt, timeError) = ParseTime(req.ScheduledTime, "scheduled_time", options.Zone);
+        var (firstAt, timeError) = WireTime.ParseOptional(req.ScheduledTime, "scheduled_time", options.Zone);
         var (recurrence, recurrenceError) = ParseRecurrence(req.Cron, req.IntervalSeconds, req.TimeZone, req.EndTime, req.MaxCount, options);
         var (data, dataError) = req.TemplateData is null ? (null, null) : SendFields.ParseTemplateData(req.TemplateData);
         var invalid = timeError ?? recurrenceError ?? dataError
@@ -231,17 +231,6 @@ public static class ScheduleApi
         return reply.IsOk ? Api.Ok() : Api.Error(reply.Code, reply.Message);
     }
 
-    private static (long? Ms, string? Error) ParseTime(string? text, string field, TimeZoneInfo zone)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return (null, null);
-        }
-        return WireTime.TryParse(text.Trim(), zone, out var instant)
-            ? (instant.ToUnixTimeMilliseconds(), null)
-            : (null, $"{field} must be \"YYYY-MM-DD HH:MM:SS\" or ISO 8601 with an offset");
-    }
-
     private static (Recurrence? Recurrence, string? Error) ParseRecurrence(
         string? cron, long? intervalSeconds, string? timeZone, string? endTime, int? maxCount, MsgMateOptions options)
     {
@@ -253,7 +242,7 @@ public static class ScheduleApi
         {
             return (null, "interval_seconds must be between 1 and 31622400");
         }
-        var (end, endError) = ParseTime(endTime, "end_time", options.Zone);
+        var (end, endError) = WireTime.ParseOptional(endTime, "end_time", options.Zone);
         if (endError is not null)
         {
             return (null, endError);
