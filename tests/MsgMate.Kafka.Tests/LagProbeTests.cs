@@ -11,12 +11,12 @@ public sealed class LagProbeTests(KafkaMockFixture kafka, ITestOutputHelper outp
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    [Fact(DisplayName = "Consumer lag per lane from the brokers: every published record until the lane's group commits, then only what it has not committed")]
+    [Fact(DisplayName = "Consumer lag per lane from the brokers, asked twice of one probe: every published record until the lane's group commits, then only what it has not committed")]
     public async Task Lag_follows_commits()
     {
         var queue = NewQueue();
         await queue.PublishAsync([.. Jobs(QueueLane.High, 50, "h"), .. Jobs(QueueLane.Low, 20, "l")]);
-        var probe = new KafkaLagProbe(queue.Options);
+        using var probe = new KafkaLagProbe(queue.Options);
 
         var before = (await probe.LagAsync(Timeout, CancellationToken.None)).ToDictionary(l => l.Lane);
         Assert.Equal([QueueLane.High, QueueLane.Medium, QueueLane.Low, QueueLane.Retry], before.Keys);

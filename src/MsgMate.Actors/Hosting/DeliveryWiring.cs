@@ -49,6 +49,8 @@ public static class DeliveryWiring
         else
         {
             services.AddSingleton(options.Kafka);
+            // Made by the container, so that it closes the probe's clients at shutdown.
+            services.AddSingleton(_ => new KafkaLagProbe(options.Kafka));
             services.AddSingleton<IDeliveryQueue>(sp => new KafkaDeliveryQueue(sp.GetRequiredService<ActorSystem>(), options.Kafka));
             services.AddSingleton<IDeliverySignal>(sp =>
             {

@@ -31,7 +31,7 @@ public sealed class GaugeSampler(IServiceProvider services, MsgMateMetrics metri
     /// <summary>The consumer lag is asked of the brokers every this many samples (30 s; after a failed ask, at the next).</summary>
     private const int LagEvery = 6;
 
-    private readonly KafkaLagProbe? _lag = options.Queue.SqlQueue ? null : new KafkaLagProbe(options.Kafka);
+    private readonly KafkaLagProbe? _lag = services.GetService<KafkaLagProbe>();
     private int _samplesUntilLag;
 
     private static readonly (string Type, Func<IActorRegistry, IActorRef> Region)[] ShardTypes =

@@ -1,4 +1,3 @@
-using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 using MsgMate.Actors.Queue;
 using MsgMate.Actors.Queue.Kafka;
@@ -20,15 +19,14 @@ public sealed record QueueReport(string Queue, long At, IReadOnlyList<LaneReport
 /// to Kafka yet (the outbox backlog), and on Kafka the consumer lag from the brokers. Read-only: one grouped query on
 /// the record store and, on Kafka, one offset fetch per lane.
 /// </summary>
-public sealed class QueueInspector(RecordStore records, MsgMateOptions options, TimeProvider clock)
+/// <param name="kafka">The node's lag probe in Kafka mode; none on the SQL queue.</param>
+public sealed class QueueInspector(RecordStore records, TimeProvider clock, KafkaLagProbe? kafka = null)
 {
-    private readonly KafkaLagProbe? _kafka = options.Queue.SqlQueue ? null : new KafkaLagProbe(options.Kafka);
-
     public async Task<QueueReport> InspectAsync(TimeSpan timeout, CancellationToken ct)
     {
         var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var backlogs = await records.LaneBacklogAsync(at, (int)Math.Ceiling(timeout.TotalSeconds), ct);
-        if (_kafka is null)
+        if (kafka is null)
         {
             return new QueueReport("sql", at, [.. backlogs.Select(b => new LaneReport(b, null))], null);
         }
@@ -36,7 +34,7 @@ public sealed class QueueInspector(RecordStore records, MsgMateOptions options, 
         string? problem = null;
         try
         {
-            lags = await _kafka.LagAsync(timeout, ct);
+            lags = await kafka.LagAsync(timeout, ct);
         }
         catch (Confluent.Kafka.KafkaException ex)
         {
