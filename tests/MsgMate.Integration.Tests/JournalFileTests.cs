@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using MsgMate.Actors.Storage;
 using MsgMate.Integration.Tests.Infrastructure;
 
@@ -25,6 +26,20 @@ public sealed class JournalFileTests
 
         var server = new SqlDatabase(new StorageOptions { Provider = "postgresql", ConnectionString = "Host=h;Database=d" });
         Assert.Equal(server.ConnectionString, server.JournalConnectionString);
+    }
+
+    [Fact(DisplayName = "The journal's breaker tolerates a burst of slow writes: a write waits up to 60 s, and only 1,000 failures in a row open it, for 5 s")]
+    public async Task Journal_breaker_tolerates_slow_bursts()
+    {
+        var (provider, connection) = await TestDatabases.CreateAsync(Db.Sqlite);
+        await using var node = await NodeHost.StartAsync(provider, connection);
+        var config = node.Services.GetRequiredService<Akka.Actor.ActorSystem>().Settings.Config;
+        Assert.Equal(
+            (1000, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5), 1),
+            (config.GetInt("akka.persistence.journal.sql.circuit-breaker.max-failures"),
+                config.GetTimeSpan("akka.persistence.journal.sql.circuit-breaker.call-timeout"),
+                config.GetTimeSpan("akka.persistence.journal.sql.circuit-breaker.reset-timeout"),
+                config.GetInt("akka.persistence.journal.sql.parallelism")));
     }
 
     [Fact(DisplayName = "SQLite: a database whose events are in its own file (an earlier layout) has them moved at start; entities and projections carry on")]

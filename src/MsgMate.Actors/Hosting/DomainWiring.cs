@@ -98,6 +98,13 @@ public static class DomainWiring
             AutoInitialize = false,
             ReadIsolationLevel = reads,
         };
+        // A burst (10,000 schedules due in one second: two events each) queues journal writes for longer than the plugin's
+        // 10 s call timeout; at its default of ten such timeouts the breaker opened, and failed every write and every
+        // recovery for 30 s: thousands of entities stopped and were woken again, firings waited out the pause. Slow
+        // writes stay writes: only a journal that really is down opens the breaker (and it is tried again soon).
+        builder.AddHocon(
+            "akka.persistence.journal.sql.circuit-breaker { max-failures = 1000, call-timeout = 60s, reset-timeout = 5s }",
+            HoconAddMode.Prepend);
         if (db.Provider == SqlProvider.Sqlite)
         {
             // One file, one writer: the plugin's default of three concurrent write transactions only makes them wait
