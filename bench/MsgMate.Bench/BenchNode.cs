@@ -360,9 +360,9 @@ public sealed class NodeApi : IDisposable
     }
 
     /// <summary>POST /msg/send_msg with a pre-built JSON body; <paramref name="wantIds"/> also reads every msgID of the answer.</summary>
-    public async Task<SendResult> SendAsync(string json, string sourceId, bool wantIds = false)
+    public async Task<SendResult> SendAsync(string json, string sourceId, bool wantIds = false, string? idempotencyKey = null)
     {
-        var (status, body, failure) = await PostAsync("/msg/send_msg", json, sourceId);
+        var (status, body, failure) = await PostAsync("/msg/send_msg", json, sourceId, idempotencyKey);
         if (failure is not null)
         {
             return new SendResult(0, -1, null, 0, failure);
@@ -413,13 +413,17 @@ public sealed class NodeApi : IDisposable
     }
 
     /// <summary>POSTs a JSON body with a Source-Id: the HTTP status and body, or why there was no answer.</summary>
-    private async Task<(int Status, byte[] Body, string? Failure)> PostAsync(string path, string json, string sourceId)
+    private async Task<(int Status, byte[] Body, string? Failure)> PostAsync(string path, string json, string sourceId, string? idempotencyKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
         request.Headers.Add("Source-Id", sourceId);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
         try
         {
             using var response = await _http.SendAsync(request);

@@ -33,6 +33,9 @@ public sealed class BenchOptions
 
     public int IntakePriority { get; set; } = 1;
 
+    /// <summary>Each intake request carries an Idempotency-Key of its own (the keyed path a careful client takes).</summary>
+    public bool IdempotencyKeys { get; set; }
+
     public int E2ePriority { get; set; } = 2;
 
     /// <summary>Recipients per send_msg request in the bulk phases (end-to-end, low backlog).</summary>
@@ -99,6 +102,7 @@ public sealed class BenchOptions
           --clients N           concurrent clients of the intake phase (64)
           --duration S          measured intake window, seconds (15); --warmup S before it (3)
           --intake-priority P   priority of the intake phase's messages (1)
+          --idempotency-keys    every intake request carries an Idempotency-Key of its own
           --e2e-priority P      priority of the end-to-end phase's messages (2 = medium, the API default)
           --batch N             recipients per request in the bulk phases (1000)
           --submitters N        concurrent bulk submitters (4)
@@ -140,6 +144,7 @@ public sealed class BenchOptions
                 case "--duration": o.IntakeDuration = TimeSpan.FromSeconds(Dbl()); break;
                 case "--warmup": o.IntakeWarmup = TimeSpan.FromSeconds(Dbl()); break;
                 case "--intake-priority": o.IntakePriority = Int(); break;
+                case "--idempotency-keys": o.IdempotencyKeys = true; break;
                 case "--e2e-priority": o.E2ePriority = Int(); break;
                 case "--batch": o.Batch = Int(); break;
                 case "--submitters": o.Submitters = Int(); break;

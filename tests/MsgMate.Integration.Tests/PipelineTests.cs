@@ -219,6 +219,28 @@ public abstract class PipelineTests<TFixture>(TFixture fixture) : IClassFixture<
         Assert.Single(MailsFor(first["msgID"].GetString()!));
     }
 
+    [Fact(DisplayName = "Concurrent sends with one Idempotency-Key, among others with keys of their own (one group commit): one is stored, all answer it")]
+    public async Task Idempotency_concurrent()
+    {
+        var source = NewId("src");
+        var shared = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString(), ["Source-Id"] = source };
+        var body = new { to = "idem-many@example.com", channels = new[] { 1 }, content = "once among many" };
+        var others = NewId("others");
+        var sends = Enumerable.Range(0, 16).Select(_ => Node.PostAsync("/msg/send_msg", body, shared))
+            .Concat(Enumerable.Range(0, 16).Select(i => Node.PostAsync("/msg/send_msg",
+                new { to = $"idem-other{i}@example.com", channels = new[] { 1 }, content = "each its own" },
+                new Dictionary<string, string> { ["Idempotency-Key"] = $"k{i}", ["Source-Id"] = others })))
+            .ToList();
+        var answers = (await Task.WhenAll(sends)).Select(r => r.ShouldSucceed()).ToList();
+
+        Assert.Single(answers.Take(16).Select(a => a["msgID"].GetString()).Distinct());
+        Assert.Equal(16, answers.Skip(16).Select(a => a["msgID"].GetString()).Distinct().Count());
+        Assert.Equal(1, await CountRecordsAsync(source));
+        Assert.Equal(16, await CountRecordsAsync(others));
+        await WaitForStatusAsync(answers[0]["msgID"].GetString()!, 2);
+        Assert.Single(MailsFor(answers[0]["msgID"].GetString()!));
+    }
+
     [Fact(DisplayName = "Refused N times then accepted: sent on attempt N+1, with growing delays between attempts")]
     public async Task Retry_then_sent()
     {

@@ -18,6 +18,7 @@ public static class IntakeLoad
         var errors = new int[options.Clients];
         var warmup = new int[options.Clients];
         string? firstError = null;
+        var run = Guid.NewGuid().ToString("N")[..8];
 
         async Task ClientAsync(int c)
         {
@@ -30,7 +31,8 @@ public static class IntakeLoad
                 {
                     break;
                 }
-                var answer = await api.SendAsync(body(c, seq), "bench-intake");
+                var answer = await api.SendAsync(body(c, seq), "bench-intake",
+                    idempotencyKey: options.IdempotencyKeys ? $"{run}-{c}-{seq}" : null);
                 var answered = BenchClock.Now;
                 var inWindow = sent >= windowStart && answered <= windowEnd;
                 if (!answer.Ok)

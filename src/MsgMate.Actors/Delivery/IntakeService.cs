@@ -32,8 +32,9 @@ public sealed record SendAnswer(ResultCode Code, string Message, string BatchId,
 /// <summary>
 /// Intake: validate, render, expand recipients (direct, user ids, tags streamed in pages), deduplicate, and
 /// store one record per (recipient, channel) before answering: accept = durable. Small sends of concurrent
-/// callers share one transaction (group commit); a large send or one with an Idempotency-Key gets its own,
-/// in which its idempotency key is stored with the records. The queue is fed from the stored records.
+/// callers share one transaction (group commit), those with an idempotency key (an Idempotency-Key header, a
+/// schedule's firing) too, each key stored with its records; a large send gets a transaction of its own. The queue
+/// is fed from the stored records.
 /// </summary>
 public sealed class IntakeService
 {
@@ -51,6 +52,8 @@ public sealed class IntakeService
     // High priority has its own group commit, whose transactions go ahead of every other writer waiting.
     private readonly Lazy<BatchWriter<MessageRecord>> _groupCommit;
     private readonly Lazy<BatchWriter<MessageRecord>> _urgentGroupCommit;
+    private readonly Lazy<BatchWriter<KeyedSend>> _keyedGroupCommit;
+    private readonly Lazy<BatchWriter<KeyedSend>> _urgentKeyedGroupCommit;
     private readonly Schedules.ScheduleService _schedules;
     private readonly bool _smsTakesInline;
     private readonly Quotas.QuotaService _quotas;
@@ -77,6 +80,26 @@ public sealed class IntakeService
             system, "intake", records => WriteGroupAsync(records, WriteUrgency.Normal), maxItems: 2000));
         _urgentGroupCommit = new Lazy<BatchWriter<MessageRecord>>(() => new BatchWriter<MessageRecord>(
             system, "intake-high", records => WriteGroupAsync(records, WriteUrgency.Urgent), maxItems: 2000));
+        _keyedGroupCommit = new Lazy<BatchWriter<KeyedSend>>(() => new BatchWriter<KeyedSend>(
+            system, "intake-keyed", sends => WriteKeyedGroupAsync(sends, WriteUrgency.Normal), maxItems: 2000, weightOf: k => k.Records.Count));
+        _urgentKeyedGroupCommit = new Lazy<BatchWriter<KeyedSend>>(() => new BatchWriter<KeyedSend>(
+            system, "intake-keyed-high", sends => WriteKeyedGroupAsync(sends, WriteUrgency.Urgent), maxItems: 2000, weightOf: k => k.Records.Count));
+    }
+
+    /// <summary>An idempotency key as it is stored: who, which key, the request's hash, when.</summary>
+    private readonly record struct IdempotencyKey(string SourceId, string Key, string Hash, long Now);
+
+    /// <summary>A small send with an idempotency key, for the keyed group commit.</summary>
+    private sealed class KeyedSend(IReadOnlyList<MessageRecord> records, IdempotencyKey key, string response)
+    {
+        public IReadOnlyList<MessageRecord> Records { get; } = records;
+
+        public IdempotencyKey Key { get; } = key;
+
+        public string Response { get; } = response;
+
+        /// <summary>Set by the writer: the key was new, and the records are in the transaction.</summary>
+        public bool Stored { get; set; }
     }
 
     public async Task<SendAnswer> SubmitAsync(SendRequest request, string? idempotencyKey, CancellationToken ct = default)
@@ -148,9 +171,8 @@ public sealed class IntakeService
             request = request with { ScheduleId = scheduleId };
         }
         var records = Expand(request, contents, named, batchId, now, ct);
-        var answer = idempotencyKey is null
-            ? await StoreAsync(records, batchId, UrgencyOf(request), firing, ct)
-            : await StoreWithKeyAsync(records, batchId, request.SourceId, idempotencyKey, requestHash!, now, UrgencyOf(request), firing, ct);
+        var key = idempotencyKey is null ? (IdempotencyKey?)null : new IdempotencyKey(request.SourceId, idempotencyKey, requestHash!, now);
+        var answer = await StoreAsync(records, batchId, key, UrgencyOf(request), firing, ct);
         if (answer.IsOk)
         {
             _signal.RecordsStored(request.SendAtMs > now ? request.SendAtMs : 0);
@@ -265,7 +287,8 @@ public sealed class IntakeService
     private static WriteUrgency UrgencyOf(SendRequest request) =>
         request.Priority == MessagePriority.High ? WriteUrgency.Urgent : WriteUrgency.Normal;
 
-    private async Task<SendAnswer> StoreAsync(IAsyncEnumerable<MessageRecord> records, string batchId, WriteUrgency urgency, bool firing, CancellationToken ct)
+    private async Task<SendAnswer> StoreAsync(
+        IAsyncEnumerable<MessageRecord> records, string batchId, IdempotencyKey? key, WriteUrgency urgency, bool firing, CancellationToken ct)
     {
         var first = new List<MessageRecord>(GroupCommitLimit + 1);
         await using var e = records.GetAsyncEnumerator(ct);
@@ -281,54 +304,60 @@ public sealed class IntakeService
         {
             return TooManyRecords();
         }
-        if (first.Count <= GroupCommitLimit)
+        var stored = first.Count <= GroupCommitLimit
+            ? await StoreInGroupAsync(first, batchId, key, urgency, firing, ct)
+            : await StoreInOwnTransactionAsync(first, e, batchId, key, urgency, firing, ct);
+        if (stored is not null)
         {
-            var (outcome, taken) = await _quotas.TakeAsync(first, firing, ct);
-            if (!outcome.Allowed)
-            {
-                return SendAnswer.Refused(outcome);
-            }
-            try
-            {
-                await (urgency == WriteUrgency.Urgent ? _urgentGroupCommit : _groupCommit).Value.WriteAsync(first);
-            }
-            catch
-            {
-                await _quotas.RefundAsync(taken, CancellationToken.None);
-                throw;
-            }
-            _metrics.Accepted(new Observability.AcceptedTally().Add(first));
-            return Answer(batchId, first.Select(r => r.MsgId).ToList(), first.Count);
+            return stored;
         }
-        return await StoreInOwnTransactionAsync(first, e, batchId, null, urgency, firing, ct);
+        // The key was taken by a concurrent request that committed first: answer as it did.
+        var winner = await FindIdempotentAsync(key!.Value.SourceId, key.Value.Key, ct)
+            ?? throw new InvalidOperationException("an idempotency key was taken, but its answer could not be read");
+        return winner.Hash == key.Value.Hash
+            ? winner.Answer
+            : SendAnswer.Fail(ResultCode.Conflict, "Idempotency-Key was already used with a different request");
     }
 
-    private async Task<SendAnswer> StoreWithKeyAsync(
-        IAsyncEnumerable<MessageRecord> records, string batchId, string sourceId, string key, string hash, long now,
-        WriteUrgency urgency, bool firing, CancellationToken ct)
+    /// <summary>
+    /// A send of up to <see cref="GroupCommitLimit"/> records in a group commit (the keyed one when it has a key, which
+    /// is stored with its answer); null if its key was taken.
+    /// </summary>
+    private async Task<SendAnswer?> StoreInGroupAsync(
+        List<MessageRecord> records, string batchId, IdempotencyKey? key, WriteUrgency urgency, bool firing, CancellationToken ct)
     {
-        await using var e = records.GetAsyncEnumerator(ct);
+        var (outcome, taken) = await _quotas.TakeAsync(records, firing, ct);
+        if (!outcome.Allowed)
+        {
+            return SendAnswer.Refused(outcome);
+        }
+        var answer = Answer(batchId, records.Select(r => r.MsgId).ToList(), records.Count);
+        var keyed = key is { } k ? new KeyedSend(records, k, JsonSerializer.Serialize(answer)) : null;
+        var urgent = urgency == WriteUrgency.Urgent;
         try
         {
-            return await StoreInOwnTransactionAsync([], e, batchId, (sourceId, key, hash, now), urgency, firing, ct);
+            await (keyed is null
+                ? (urgent ? _urgentGroupCommit : _groupCommit).Value.WriteAsync(records)
+                : (urgent ? _urgentKeyedGroupCommit : _keyedGroupCommit).Value.WriteAsync([keyed]));
         }
-        catch (System.Data.Common.DbException)
+        catch
         {
-            // A concurrent request with the same key committed first: answer as it did.
-            var winner = await FindIdempotentAsync(sourceId, key, ct);
-            if (winner is null)
-            {
-                throw;
-            }
-            return winner.Value.Hash == hash
-                ? winner.Value.Answer
-                : SendAnswer.Fail(ResultCode.Conflict, "Idempotency-Key was already used with a different request");
+            await _quotas.RefundAsync(taken, CancellationToken.None);
+            throw;
         }
+        if (keyed is { Stored: false })
+        {
+            await _quotas.RefundAsync(taken, CancellationToken.None);
+            return null;
+        }
+        _metrics.Accepted(new Observability.AcceptedTally().Add(records));
+        return answer;
     }
 
-    private async Task<SendAnswer> StoreInOwnTransactionAsync(
+    /// <returns>The answer, or null when the idempotency key was taken by a request that committed first.</returns>
+    private async Task<SendAnswer?> StoreInOwnTransactionAsync(
         List<MessageRecord> buffered, IAsyncEnumerator<MessageRecord> rest, string batchId,
-        (string SourceId, string Key, string Hash, long Now)? idempotency, WriteUrgency urgency, bool firing, CancellationToken ct)
+        IdempotencyKey? idempotency, WriteUrgency urgency, bool firing, CancellationToken ct)
     {
         // Each chunk takes its quota before it is inserted; a refusal rolls the whole send back and gives back
         // what the earlier chunks took. Whatever ends the transaction without a commit gives it back too.
@@ -346,7 +375,7 @@ public sealed class IntakeService
             }
         }
 
-        async Task<SendAnswer> StoreChunksAsync()
+        async Task<SendAnswer?> StoreChunksAsync()
         {
             var ids = new List<string>();
             var count = 0;
@@ -364,15 +393,11 @@ public sealed class IntakeService
             }
             await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
             var (c, tx) = (w.Connection, w.Transaction);
-            if (idempotency is { } k)
+            // First, so that a concurrent request with the same key waits on this row (and then finds it taken).
+            if (idempotency is { } k && !await ClaimKeyAsync(w, k, "", ct))
             {
-                // First, so that a concurrent request with the same key waits on this row (or fails on it).
-                await c.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
-                    new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, '', @Now)",
-                    new { k.SourceId, k.Key, k.Hash, k.Now }, tx, cancellationToken: ct));
+                await w.RollbackAsync(ct);
+                return null;
             }
 
             async Task<SendAnswer?> FlushAsync(List<MessageRecord> chunk)
@@ -440,6 +465,41 @@ public sealed class IntakeService
         await using var w = await _records.Database.BeginWriteAsync(urgency);
         await _records.InsertAsync(w.Connection, w.Transaction, records, queued: false);
         await w.CommitAsync();
+    }
+
+    /// <summary>
+    /// Many keyed sends in one transaction: each key is claimed with its answer, and only the records of the sends
+    /// whose key was new are inserted (a key taken before, or earlier in the same batch, stores nothing).
+    /// </summary>
+    private async Task WriteKeyedGroupAsync(IReadOnlyList<KeyedSend> sends, WriteUrgency urgency)
+    {
+        await using var w = await _records.Database.BeginWriteAsync(urgency);
+        var records = new List<MessageRecord>();
+        foreach (var send in sends)
+        {
+            send.Stored = await ClaimKeyAsync(w, send.Key, send.Response, CancellationToken.None);
+            if (send.Stored)
+            {
+                records.AddRange(send.Records);
+            }
+        }
+        await _records.InsertAsync(w.Connection, w.Transaction, records, queued: false);
+        await w.CommitAsync();
+    }
+
+    /// <summary>
+    /// Stores an idempotency key (an expired one of the same name is replaced); false when it is held already. On a
+    /// server with row locks a concurrent transaction holding the same key makes this wait for its end.
+    /// </summary>
+    private async Task<bool> ClaimKeyAsync(SqlWrite w, IdempotencyKey k, string response, CancellationToken ct)
+    {
+        await w.Connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
+            new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, w.Transaction, cancellationToken: ct));
+        var (insert, suffix) = _records.Database.InsertIgnore;
+        return await w.Connection.ExecuteAsync(new CommandDefinition(
+            $"{insert} mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, @response, @Now){suffix}",
+            new { k.SourceId, k.Key, k.Hash, response, k.Now }, w.Transaction, cancellationToken: ct)) == 1;
     }
 
     private async Task<(string Hash, SendAnswer Answer)?> FindIdempotentAsync(string sourceId, string key, CancellationToken ct)

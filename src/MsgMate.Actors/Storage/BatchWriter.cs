@@ -21,14 +21,16 @@ public sealed class BatchWriter<T>
 
     /// <param name="write">Stores one batch in one transaction.</param>
     /// <param name="maxItems">Upper bound of items per transaction (a single larger request still goes in whole).</param>
-    public BatchWriter(ActorSystem system, string name, Func<IReadOnlyList<T>, Task> write, int maxItems, int queueSize = 1024)
+    /// <param name="weightOf">How many items one counts for against <paramref name="maxItems"/> (1 each by default).</param>
+    public BatchWriter(
+        ActorSystem system, string name, Func<IReadOnlyList<T>, Task> write, int maxItems, int queueSize = 1024, Func<T, int>? weightOf = null)
     {
         _slots = new SemaphoreSlim(queueSize, queueSize);
         _queue = Source.Queue<Pending>(queueSize, OverflowStrategy.Backpressure)
             .Named($"{name}-requests")
             .BatchWeighted(
                 maxItems,
-                p => Math.Max(1, p.Items.Count),
+                p => Math.Max(1, weightOf is null ? p.Items.Count : p.Items.Sum(weightOf)),
                 p => new List<Pending> { p },
                 (batch, p) =>
                 {
