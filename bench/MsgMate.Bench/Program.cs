@@ -102,6 +102,7 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
             }
             var top = report.Memory.MaxBy(m => m.PeakMiB);
             report.Add("5 memory", "node peak over the run", $"{top.PeakMiB:0} MiB (phase {top.Phase})");
+            report.AtMost("node memory ≤ 1 GiB (peak of this run's phases)", top.PeakMiB, 1024, $"{top.PeakMiB:0} MiB peak (phase {top.Phase})");
         }
     }
     catch (Exception e)
@@ -117,6 +118,11 @@ await using (var sink = await HttpSink.StartAsync(options.SinkDelayMs))
 
 Console.WriteLine($"\n== summary {options.Label} ==".TrimEnd());
 Console.WriteLine(report.Markdown());
+if (report.Targets() is { Length: > 0 } targets)
+{
+    Console.WriteLine("== targets (measured in this run) ==");
+    Console.WriteLine(targets);
+}
 if (options.KeepWorkDir)
 {
     Console.WriteLine($"kept {workDir}");

@@ -16,6 +16,9 @@ public static class Percentile
         return sorted[Math.Clamp(rank - 1, 0, sorted.Count - 1)];
     }
 
+    /// <summary>The 99th percentile of values in seconds, in ms (NaN when there are none).</summary>
+    public static double P99Ms(IEnumerable<double> seconds) => Of(seconds.Order().ToList(), 99) * 1000;
+
     /// <summary>"p50 1.2 / p90 … / p99 … / max … ms" of values in seconds.</summary>
     public static string Summary(IEnumerable<double> seconds)
     {
@@ -52,6 +55,10 @@ public sealed class Report
 {
     private readonly List<(string Phase, string Metric, string Value)> _rows = [];
 
+    // The write path's targets as this run measured them (bench/README.md names them): measured / target, and whether
+    // that is met (a rate is met at ≥ 100 %, a latency or a size at ≤ 100 %).
+    private readonly List<(string Target, string Measured, double Ratio, bool Met)> _targets = [];
+
     /// <summary>The node's peak (VmHWM) and final resident memory of each phase, MiB.</summary>
     public List<(string Phase, double PeakMiB, double RssMiB)> Memory { get; } = [];
 
@@ -63,6 +70,29 @@ public sealed class Report
 
     public void Add(string phase, string metric, double value, string unit, string format = "N0") =>
         Add(phase, metric, $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}".TrimEnd());
+
+    /// <summary>A target that a larger value meets (a rate, a share).</summary>
+    public void AtLeast(string target, double measured, double goal, string measuredText) =>
+        _targets.Add((target, measuredText, measured / goal, measured >= goal));
+
+    /// <summary>A target that a smaller value meets (a latency, a size).</summary>
+    public void AtMost(string target, double measured, double goal, string measuredText) =>
+        _targets.Add((target, measuredText, measured / goal, !double.IsNaN(measured) && measured <= goal));
+
+    /// <summary>The targets this run measured, one line each, as a Markdown table (empty when no phase measured one).</summary>
+    public string Targets()
+    {
+        if (_targets.Count == 0)
+        {
+            return "";
+        }
+        var text = new StringBuilder("| target | measured | measured / target | met |\n|---|---|---|---|\n");
+        foreach (var (target, measured, ratio, met) in _targets)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"| {target} | {measured} | {ratio:P0} | {(met ? "yes" : "no")} |\n");
+        }
+        return text.ToString();
+    }
 
     /// <summary>Prints a timeline table: one row per bucket.</summary>
     public static void Timeline(string title, IEnumerable<string[]> rows, params string[] header)

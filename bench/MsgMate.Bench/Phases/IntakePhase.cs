@@ -40,6 +40,15 @@ public static class IntakePhase
             report.Add(phase, "accepted requests per fsync of the disk (group commit: > 1 means shared commits)", $"{all.Count / seconds / fsyncs:0.00}");
         }
         report.Add(phase, "send_msg latency", Percentile.Summary(all));
+        var store = options.SqlQueue ? "the embedded default" : options.Db == "postgresql" ? "Kafka + PostgreSQL" : "Kafka + SQLite";
+        if (Ceilings.BareRequestsPerSecond is { } ceiling)
+        {
+            var share = options.Db == "postgresql" && !options.SqlQueue ? 0.5 : 0.4;
+            var ratio = all.Count / seconds / ceiling;
+            report.AtLeast($"intake ≥ {share:P0} of bare Kestrel ({store})", ratio, share, FormattableString.Invariant($"{ratio:P1}"));
+        }
+        var p99 = Percentile.P99Ms(all);
+        report.AtMost($"intake p99 ≤ 50 ms, {options.Clients} clients ({store})", p99, 50, FormattableString.Invariant($"{p99:0} ms"));
         Console.WriteLine($"  latency histogram (ms: requests): {Percentile.Histogram(all)}");
         report.Add(phase, "errors in the window", errors + (firstError is null ? "" : $" (first: {firstError})"));
         report.Add(phase, "delivered meanwhile (sink, same window)", (sinkAtEnd - sinkAtStart) / seconds, "msgs/s");

@@ -76,6 +76,11 @@ public static class PriorityPhase
             FormattableString.Invariant($"{count} at {options.HighRate:0.#}/s over {sentAll - start:0.0} s: {accepted.Count} accepted, {arrived.Count} arrived") +
             (highs.FirstOrDefault(h => h.Error is not null).Error is { } e ? $"; first error: {e}" : ""));
         report.Add(phase, "high accept → sent (call start → sink)", Percentile.Summary(arrived.Select(a => a.Arrived!.Value - a.SentAt)));
+        var highP99 = arrived.Count == accepted.Count && accepted.Count == count
+            ? Percentile.P99Ms(arrived.Select(a => a.Arrived!.Value - a.SentAt))
+            : double.NaN;
+        report.AtMost("high accept → sent p99 ≤ 250 ms incl. the answer, low flood queued", highP99, 250,
+            double.IsNaN(highP99) ? $"{arrived.Count} of {count} arrived" : FormattableString.Invariant($"{highP99:0} ms"));
         report.Add(phase, "high send_msg answer time", Percentile.Summary(accepted.Select(h => h.AnsweredAt - h.SentAt)));
         Console.WriteLine($"  high accept → sent histogram (ms: messages): {Percentile.Histogram(arrived.Select(a => a.Arrived!.Value - a.SentAt), 50, 2000)}");
         report.Add(phase, "low delivered while highs ran",
