@@ -469,13 +469,14 @@ public sealed class IntakeService
 
     /// <summary>
     /// Many keyed sends in one transaction: each key is claimed with its answer, and only the records of the sends
-    /// whose key was new are inserted (a key taken before, or earlier in the same batch, stores nothing).
+    /// whose key was new are inserted (a key taken before, or earlier in the same batch, stores nothing). Keys are
+    /// claimed in key order, so that two nodes' batches holding the same keys wait on each other instead of deadlocking.
     /// </summary>
     private async Task WriteKeyedGroupAsync(IReadOnlyList<KeyedSend> sends, WriteUrgency urgency)
     {
         await using var w = await _records.Database.BeginWriteAsync(urgency);
         var records = new List<MessageRecord>();
-        foreach (var send in sends)
+        foreach (var send in sends.OrderBy(s => s.Key.SourceId, StringComparer.Ordinal).ThenBy(s => s.Key.Key, StringComparer.Ordinal))
         {
             send.Stored = await ClaimKeyAsync(w, send.Key, send.Response, CancellationToken.None);
             if (send.Stored)
