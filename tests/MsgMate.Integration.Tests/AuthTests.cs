@@ -235,9 +235,7 @@ public sealed class AuthTests(KeysModeFixture fixture, ITestOutputHelper output)
     [Fact(DisplayName = "Without a bootstrap key, the first start in keys mode generates one admin key (once); open mode generates none")]
     public async Task First_admin_key_is_generated_once()
     {
-        var (provider, connection) = await TestDatabases.CreateAsync(Db.Sqlite);
-        var db = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connection });
-        await db.EnsureSchemaAsync();
+        var db = await TestDatabases.CreateWithSchemaAsync(Db.Sqlite);
         var store = new ApiKeyStore(db);
         Assert.Null(await new ApiKeyService(store, new AuthOptions { Mode = "open" }, TimeProvider.System).EnsureAdminKeyAsync());
         var keys = new ApiKeyService(store, new AuthOptions { Mode = "keys" }, TimeProvider.System);

@@ -55,9 +55,7 @@ public abstract class LeaseReleaseTests(Db db)
     [Fact(DisplayName = "Restarted: the earlier incarnation's leases are claimable at once; another member's stay held until it is removed")]
     public async Task Release_by_incarnation_and_member()
     {
-        var (provider, connectionString) = await TestDatabases.CreateAsync(db);
-        var database = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
-        await database.EnsureSchemaAsync();
+        var database = await TestDatabases.CreateWithSchemaAsync(db);
         var store = new RecordStore(database);
         await using (var c = await database.OpenAsync())
         await using (var tx = await c.BeginTransactionAsync())

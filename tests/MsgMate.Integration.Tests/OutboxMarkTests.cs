@@ -14,9 +14,7 @@ public sealed class OutboxMarkTests
     [Fact(DisplayName = "An outcome written between publish and mark is not hidden by the mark: the retry is taken next")]
     public async Task Mark_after_outcome_keeps_the_retry_unqueued()
     {
-        var (provider, connectionString) = await TestDatabases.CreateAsync(Db.Sqlite);
-        var db = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
-        await db.EnsureSchemaAsync();
+        var db = await TestDatabases.CreateWithSchemaAsync(Db.Sqlite);
         var records = new RecordStore(db);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var id = Guid.NewGuid().ToString();
@@ -51,9 +49,7 @@ public sealed class OutboxMarkTests
     [InlineData(Db.MariaDb)]
     public async Task Final_records_leave_the_outbox_range(Db server)
     {
-        var (provider, connectionString) = await TestDatabases.CreateAsync(server);
-        var db = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
-        await db.EnsureSchemaAsync();
+        var db = await TestDatabases.CreateWithSchemaAsync(server);
         var records = new RecordStore(db);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await using (var c = await db.OpenAsync())

@@ -16,9 +16,7 @@ public abstract class OutcomeBatchTests(Db db)
 
     private async Task<RecordStore> StoreWithAsync(params string[] ids)
     {
-        var (provider, connectionString) = await TestDatabases.CreateAsync(db);
-        var database = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
-        await database.EnsureSchemaAsync();
+        var database = await TestDatabases.CreateWithSchemaAsync(db);
         var store = new RecordStore(database);
         await using var c = await database.OpenAsync();
         await using var tx = await c.BeginTransactionAsync();

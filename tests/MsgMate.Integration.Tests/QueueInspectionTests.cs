@@ -22,9 +22,7 @@ public abstract class QueueInspectionTests(Db db)
 
     private async Task<RecordStore> StoreWithAsync(bool queued, params MessageRecord[] records)
     {
-        var (provider, connectionString) = await TestDatabases.CreateAsync(db);
-        var database = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
-        await database.EnsureSchemaAsync();
+        var database = await TestDatabases.CreateWithSchemaAsync(db);
         var store = new RecordStore(database);
         await InsertAsync(store, queued, records);
         return store;

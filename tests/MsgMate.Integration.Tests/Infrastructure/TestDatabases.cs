@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using MsgMate.Actors.Storage;
 using MySqlConnector;
 using Npgsql;
 
@@ -17,6 +18,15 @@ public enum Db
 /// </summary>
 public static class TestDatabases
 {
+    /// <summary>A fresh database with the node's schema, for tests of the stores themselves.</summary>
+    public static async Task<SqlDatabase> CreateWithSchemaAsync(Db db)
+    {
+        var (provider, connectionString) = await CreateAsync(db);
+        var database = new SqlDatabase(new StorageOptions { Provider = provider, ConnectionString = connectionString });
+        await database.EnsureSchemaAsync();
+        return database;
+    }
+
     public static async Task<(string Provider, string ConnectionString)> CreateAsync(Db db)
     {
         var name = "mm_" + Guid.NewGuid().ToString("N")[..12];
