@@ -33,6 +33,9 @@ public sealed class BenchOptions
 
     public int IntakePriority { get; set; } = 1;
 
+    /// <summary>The store and queue the targets name: the embedded default (SQL-table queue), Kafka + PostgreSQL or Kafka + SQLite.</summary>
+    public string StoreLabel => SqlQueue ? "the embedded default" : Db == "postgresql" ? "Kafka + PostgreSQL" : "Kafka + SQLite";
+
     /// <summary>Each intake request carries an Idempotency-Key of its own (the keyed path a careful client takes).</summary>
     public bool IdempotencyKeys { get; set; }
 

@@ -103,7 +103,7 @@ public static class EndToEndPhase
             FormattableString.Invariant($"{(arrivals.Length - duringSubmit) / Math.Max(1e-3, lastArrival - lastAccept):N0} msgs/s ({arrivals.Length - duringSubmit:N0} in {lastArrival - lastAccept:0.0} s)"));
         var whileRate = duringSubmit / Math.Max(1e-3, lastAccept - firstAccept);
         report.Add(phase, "rate while submitting / overall (target ≥ 50 %)", FormattableString.Invariant($"{whileRate / rate:P0}"));
-        var store = options.SqlQueue ? "the embedded default" : options.Db == "postgresql" ? "Kafka + PostgreSQL" : "Kafka + SQLite";
+        var store = options.StoreLabel;
         var goal = options.SqlQueue ? 3_000 : 5_000;
         report.AtLeast(FormattableString.Invariant($"end to end ≥ {goal:N0} msgs/s ({store})"), rate, goal, FormattableString.Invariant($"{rate:N0} msgs/s"));
         report.AtLeast("rate while submitting ≥ 50 % of overall", whileRate / rate, 0.5, FormattableString.Invariant($"{whileRate / rate:P0}"));

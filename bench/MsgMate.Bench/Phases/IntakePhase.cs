@@ -40,7 +40,7 @@ public static class IntakePhase
             report.Add(phase, "accepted requests per fsync of the disk (group commit: > 1 means shared commits)", $"{all.Count / seconds / fsyncs:0.00}");
         }
         report.Add(phase, "send_msg latency", Percentile.Summary(all));
-        var store = options.SqlQueue ? "the embedded default" : options.Db == "postgresql" ? "Kafka + PostgreSQL" : "Kafka + SQLite";
+        var store = options.StoreLabel;
         if (Ceilings.BareRequestsPerSecond is { } ceiling)
         {
             var share = options.Db == "postgresql" && !options.SqlQueue ? 0.5 : 0.4;
