@@ -28,6 +28,21 @@ public sealed class JournalFileTests
         Assert.Equal(server.ConnectionString, server.JournalConnectionString);
     }
 
+    [Fact(DisplayName = "PostgreSQL: GSS session encryption is off unless the connection string asks for it, for the records and the journal alike")]
+    public void Postgres_gss_encryption_off_by_default()
+    {
+        var plain = new SqlDatabase(new StorageOptions { Provider = "postgresql", ConnectionString = "Host=h;Database=d" });
+        Assert.Equal(Npgsql.GssEncryptionMode.Disable, new Npgsql.NpgsqlConnectionStringBuilder(plain.ConnectionString).GssEncryptionMode);
+        Assert.Equal(plain.ConnectionString, plain.JournalConnectionString);
+        Assert.Equal("d", new Npgsql.NpgsqlConnectionStringBuilder(plain.ConnectionString).Database);
+
+        var asked = new SqlDatabase(new StorageOptions { Provider = "postgresql", ConnectionString = "Host=h;Database=d;Gss Encryption Mode=Require" });
+        Assert.Equal(Npgsql.GssEncryptionMode.Require, new Npgsql.NpgsqlConnectionStringBuilder(asked.ConnectionString).GssEncryptionMode);
+
+        var sqlite = new SqlDatabase(new StorageOptions { Provider = "sqlite", ConnectionString = "Data Source=a.db" });
+        Assert.Equal("Data Source=a.db", sqlite.ConnectionString);
+    }
+
     [Fact(DisplayName = "The journal's breaker tolerates a burst of slow writes: a write waits up to 60 s, and only 1,000 failures in a row open it, for 5 s")]
     public async Task Journal_breaker_tolerates_slow_bursts()
     {

@@ -30,12 +30,32 @@ public sealed class SqlDatabase
     public SqlDatabase(StorageOptions options)
     {
         Provider = Parse(options.Provider);
-        ConnectionString = options.ConnectionString;
-        JournalConnectionString = JournalConnectionFor(Provider, options);
+        ConnectionString = WithDefaults(Provider, options.ConnectionString);
+        JournalConnectionString = WithDefaults(Provider, JournalConnectionFor(Provider, options));
         Gate = Provider == SqlProvider.Sqlite ? new WriteGate() : null;
     }
 
     public SqlProvider Provider { get; }
+
+    /// <summary>
+    /// PostgreSQL: GSS session encryption off unless the connection string asks for it. Npgsql 10 tries it first by
+    /// default, which loads the Kerberos library for every connection; a node killed or stopping while one was being
+    /// opened aborted in Kerberos's teardown ("k5_mutex_lock: Received error 22", exit 134, seen in the rolling-restart
+    /// test), and without Kerberos credentials every attempt is a caught exception. TLS (SSL Mode) is unaffected.
+    /// </summary>
+    private static string WithDefaults(SqlProvider provider, string connectionString)
+    {
+        if (provider != SqlProvider.PostgreSql || string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Gss Encryption Mode") || given.ContainsKey("GssEncryptionMode"))
+        {
+            return connectionString;
+        }
+        return new NpgsqlConnectionStringBuilder(connectionString) { GssEncryptionMode = GssEncryptionMode.Disable }.ToString();
+    }
 
     /// <summary>
     /// The writers of this process take turns here on SQLite (one write lock per file); other databases take
