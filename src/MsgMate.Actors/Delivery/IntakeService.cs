@@ -41,7 +41,6 @@ public sealed class IntakeService
     public const int MaxIdsInAnswer = 10_000;
     private const int GroupCommitLimit = 500;
     private const int ChunkSize = 1000;
-    private static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
     private readonly TemplateService _templates;
     private readonly UserReadModel _users;
@@ -59,12 +58,14 @@ public sealed class IntakeService
     private readonly Quotas.QuotaService _quotas;
     private readonly LimitOptions _limits;
     private readonly Observability.MsgMateMetrics _metrics;
+    private readonly IdempotencyKeys _keys;
 
     public IntakeService(
         ActorSystem system, TemplateService templates, UserReadModel users, RecordStore records, IDeliverySignal signal,
         Schedules.ScheduleService schedules, TimeProvider clock, ILogger<IntakeService> log, MsgMateOptions options,
-        Quotas.QuotaService quotas, Observability.MsgMateMetrics metrics)
+        Quotas.QuotaService quotas, Observability.MsgMateMetrics metrics, IdempotencyKeys keys)
     {
+        _keys = keys;
         _quotas = quotas;
         _metrics = metrics;
         _smsTakesInline = Channels.Sms.SmsProviders.AcceptsInline(options.Sms);
@@ -85,9 +86,6 @@ public sealed class IntakeService
         _urgentKeyedGroupCommit = new Lazy<BatchWriter<KeyedSend>>(() => new BatchWriter<KeyedSend>(
             system, "intake-keyed-high", sends => WriteKeyedGroupAsync(sends, WriteUrgency.Urgent), maxItems: 2000, weightOf: k => k.Records.Count));
     }
-
-    /// <summary>An idempotency key as it is stored: who, which key, the request's hash, when.</summary>
-    private readonly record struct IdempotencyKey(string SourceId, string Key, string Hash, long Now);
 
     /// <summary>A small send with an idempotency key, for the keyed group commit.</summary>
     private sealed class KeyedSend(IReadOnlyList<MessageRecord> records, IdempotencyKey key, string response)
@@ -394,7 +392,7 @@ public sealed class IntakeService
             await using var w = await _records.Database.BeginWriteAsync(urgency, ct);
             var (c, tx) = (w.Connection, w.Transaction);
             // First, so that a concurrent request with the same key waits on this row (and then finds it taken).
-            if (idempotency is { } k && !await ClaimKeyAsync(w, k, "", ct))
+            if (idempotency is { } k && !await _keys.ClaimAsync(w, k, "", ct))
             {
                 await w.RollbackAsync(ct);
                 return null;
@@ -445,9 +443,7 @@ public sealed class IntakeService
             var answer = Answer(batchId, ids, count);
             if (idempotency is { } stored)
             {
-                await c.ExecuteAsync(new CommandDefinition(
-                    "UPDATE mm_idempotency SET response = @response WHERE source_id = @SourceId AND idem_key = @Key",
-                    new { response = JsonSerializer.Serialize(answer), stored.SourceId, stored.Key }, tx, cancellationToken: ct));
+                await _keys.AnswerAsync(w, stored, JsonSerializer.Serialize(answer), ct);
             }
             await w.CommitAsync(ct);
             committed = true;
@@ -478,7 +474,7 @@ public sealed class IntakeService
         var records = new List<MessageRecord>();
         foreach (var send in sends.OrderBy(s => s.Key.SourceId, StringComparer.Ordinal).ThenBy(s => s.Key.Key, StringComparer.Ordinal))
         {
-            send.Stored = await ClaimKeyAsync(w, send.Key, send.Response, CancellationToken.None);
+            send.Stored = await _keys.ClaimAsync(w, send.Key, send.Response);
             if (send.Stored)
             {
                 records.AddRange(send.Records);
@@ -488,30 +484,10 @@ public sealed class IntakeService
         await w.CommitAsync();
     }
 
-    /// <summary>
-    /// Stores an idempotency key (an expired one of the same name is replaced); false when it is held already. On a
-    /// server with row locks a concurrent transaction holding the same key makes this wait for its end.
-    /// </summary>
-    private async Task<bool> ClaimKeyAsync(SqlWrite w, IdempotencyKey k, string response, CancellationToken ct)
-    {
-        await w.Connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
-            new { k.SourceId, k.Key, expired = k.Now - (long)IdempotencyWindow.TotalMilliseconds }, w.Transaction, cancellationToken: ct));
-        var (insert, suffix) = _records.Database.InsertIgnore;
-        return await w.Connection.ExecuteAsync(new CommandDefinition(
-            $"{insert} mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, @response, @Now){suffix}",
-            new { k.SourceId, k.Key, k.Hash, response, k.Now }, w.Transaction, cancellationToken: ct)) == 1;
-    }
-
-    private async Task<(string Hash, SendAnswer Answer)?> FindIdempotentAsync(string sourceId, string key, CancellationToken ct)
-    {
-        var since = _clock.GetUtcNow().ToUnixTimeMilliseconds() - (long)IdempotencyWindow.TotalMilliseconds;
-        await using var c = await _records.Database.OpenAsync(ct);
-        var row = await c.QuerySingleOrDefaultAsync<(string Hash, string Response)?>(new CommandDefinition(
-            "SELECT request_hash, response FROM mm_idempotency WHERE source_id = @sourceId AND idem_key = @key AND create_time >= @since",
-            new { sourceId, key, since }, cancellationToken: ct));
-        return row is { } r && r.Response.Length > 0 ? (r.Hash, JsonSerializer.Deserialize<SendAnswer>(r.Response)!) : null;
-    }
+    private async Task<(string Hash, SendAnswer Answer)?> FindIdempotentAsync(string sourceId, string key, CancellationToken ct) =>
+        await _keys.FindAsync(sourceId, key, _clock.GetUtcNow().ToUnixTimeMilliseconds(), ct) is { } found
+            ? (found.Hash, JsonSerializer.Deserialize<SendAnswer>(found.Answer)!)
+            : null;
 
     private static SendAnswer Nobody() => SendAnswer.Fail(ResultCode.InvalidArgument, "the send reaches nobody: no tagged user and no address");
 

@@ -36,6 +36,7 @@ public static class DeliveryWiring
         // Needs the host's IMeterFactory (every .NET host registers one): one meter per node.
         services.AddSingleton<Observability.MsgMateMetrics>();
         services.AddSingleton<RecordStore>();
+        services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton<IntakeService>();
         services.AddSingleton<MessageService>();
         services.AddSingleton<Operations.QueueInspector>();
