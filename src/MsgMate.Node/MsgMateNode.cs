@@ -112,6 +112,8 @@ public static class MsgMateNode
         }
         // After Akka: the gauges of /metrics that need a query or an ask, sampled on a timer (a scrape never waits on them).
         builder.Services.AddHostedService<Actors.Observability.GaugeSampler>();
+        // Expired idempotency keys (24 h) purged every 10 minutes.
+        builder.Services.AddHostedService<Actors.Delivery.IdempotencyJanitor>();
 
         var app = builder.Build();
         WarnUnusedTomlKeys(toml, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MsgMate.Configuration"));

@@ -9,7 +9,7 @@ public readonly record struct IdempotencyKey(string SourceId, string Key, string
 /// <summary>
 /// The idempotency keys of sends (an <c>Idempotency-Key</c> header, a schedule's firing <c>schedule:{id}:{n}</c>), in
 /// the record store: a key is claimed in the transaction that stores the records it answers for, so a crash leaves
-/// both or neither. A key holds for <see cref="Window"/>; after that it may be claimed anew.
+/// both or neither. A key holds for <see cref="Window"/>; after that it may be claimed anew, and it is purged.
 /// </summary>
 public sealed class IdempotencyKeys(SqlDatabase db)
 {
@@ -24,13 +24,32 @@ public sealed class IdempotencyKeys(SqlDatabase db)
     /// </summary>
     public async Task<bool> ClaimAsync(SqlWrite w, IdempotencyKey k, string answer, CancellationToken ct = default)
     {
-        await w.Connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired",
-            new { k.SourceId, k.Key, expired = ExpiredBefore(k.Now) }, w.Transaction, cancellationToken: ct));
+        // The insert comes first: a new key, the usual case, locks only its own row. Deleting an expired key first
+        // would, on MariaDB's repeatable read, lock the gap where the missing key would be, and two transactions
+        // claiming neighbouring new keys (two nodes, or the urgent and the normal writer) would deadlock on each
+        // other's gaps.
         var (insert, suffix) = db.InsertIgnore;
+        if (await w.Connection.ExecuteAsync(new CommandDefinition(
+                $"{insert} mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, @answer, @Now){suffix}",
+                new { k.SourceId, k.Key, k.Hash, answer, k.Now }, w.Transaction, cancellationToken: ct)) == 1)
+        {
+            return true;
+        }
+        // Held. A plain read (no lock) tells a live key, the usual case, from an expired one; only an expired one is
+        // locked, to be taken over. A row this transaction cannot see yet was committed after it began: live.
+        var created = await w.Connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "SELECT create_time FROM mm_idempotency WHERE source_id = @SourceId AND idem_key = @Key",
+            new { k.SourceId, k.Key }, w.Transaction, cancellationToken: ct));
+        if (created is not { } at || at >= ExpiredBefore(k.Now))
+        {
+            return false;
+        }
         return await w.Connection.ExecuteAsync(new CommandDefinition(
-            $"{insert} mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, @answer, @Now){suffix}",
-            new { k.SourceId, k.Key, k.Hash, answer, k.Now }, w.Transaction, cancellationToken: ct)) == 1;
+            """
+            UPDATE mm_idempotency SET request_hash = @Hash, response = @answer, create_time = @Now
+            WHERE source_id = @SourceId AND idem_key = @Key AND create_time < @expired
+            """,
+            new { k.SourceId, k.Key, k.Hash, answer, k.Now, expired = ExpiredBefore(k.Now) }, w.Transaction, cancellationToken: ct)) == 1;
     }
 
     /// <summary>Writes the answer of a key claimed earlier in the same transaction.</summary>
@@ -47,5 +66,32 @@ public sealed class IdempotencyKeys(SqlDatabase db)
             "SELECT request_hash, response FROM mm_idempotency WHERE source_id = @sourceId AND idem_key = @key AND create_time >= @since",
             new { sourceId, key, since = ExpiredBefore(nowMs) }, cancellationToken: ct));
         return row is { } r && !string.IsNullOrEmpty(r.Response) ? (r.Hash, r.Response) : null;
+    }
+
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> expired keys, the oldest first, in one short transaction; the number
+    /// deleted (more only when more than <paramref name="limit"/> keys share the oldest millisecond).
+    /// </summary>
+    public async Task<int> PurgeExpiredAsync(long nowMs, int limit, CancellationToken ct = default)
+    {
+        var expired = ExpiredBefore(nowMs);
+        await using var w = await db.BeginWriteAsync(WriteUrgency.Normal, ct);
+        // The batch ends before the first key beyond it (a LIMIT on DELETE is not portable); when the whole batch has
+        // that key's time, the keys of that millisecond go together.
+        var beyond = await w.Connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "SELECT create_time FROM mm_idempotency WHERE create_time < @expired ORDER BY create_time LIMIT 1 OFFSET @limit",
+            new { expired, limit }, w.Transaction, cancellationToken: ct));
+        var oldest = beyond is null ? 0 : await w.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT MIN(create_time) FROM mm_idempotency", null, w.Transaction, cancellationToken: ct));
+        var upTo = beyond switch
+        {
+            null => expired,
+            { } b when b > oldest => b,
+            { } b => b + 1,
+        };
+        var deleted = await w.Connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM mm_idempotency WHERE create_time < @upTo", new { upTo }, w.Transaction, cancellationToken: ct));
+        await w.CommitAsync(ct);
+        return deleted;
     }
 }
