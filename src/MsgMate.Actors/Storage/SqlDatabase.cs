@@ -221,7 +221,12 @@ public sealed class SqlDatabase
         try
         {
             connection = await OpenAsync(ct);
-            var transaction = await connection.BeginTransactionAsync(ct);
+            // MariaDB/MySQL: read committed, as PostgreSQL's default. Their repeatable read locks the gaps an UPDATE or a
+            // DELETE scans; the queue's claims, the group commits' inserts and the outcome writes then deadlocked on each
+            // other's gaps (a lane stopped by one, in a test run). Every write here re-checks its conditions in the
+            // statement itself, and none relies on a snapshot held across statements.
+            var transaction = await connection.BeginTransactionAsync(
+                Provider is SqlProvider.MariaDb or SqlProvider.MySql ? System.Data.IsolationLevel.ReadCommitted : System.Data.IsolationLevel.Unspecified, ct);
             return new SqlWrite(connection, transaction, turn);
         }
         catch
