@@ -23,6 +23,7 @@ public sealed class DeliveryStreams : ReceiveActor
     public DeliveryStreams(IDeliveryQueue queue, Deliverer deliverer, DeliveryOptions options)
     {
         var materializer = Context.Materializer();
+        var log = _log;
         var lanes = new (QueueLane Lane, int Parallelism)[]
         {
             (QueueLane.High, options.HighParallelism),
@@ -83,7 +84,8 @@ public sealed class DeliveryStreams : ReceiveActor
                 if (t.IsFaulted)
                 {
                     // The deliverer retries store failures itself; a failed lane is a bug worth a loud log.
-                    Context.System.Log.Error("Delivery lane {0} failed: {1}", lane, PersonalData.Describe(t.Exception!));
+                    // Not Context: this runs on a pool thread, outside the actor.
+                    log.Error("Delivery lane {0} failed: {1}", lane, PersonalData.Describe(t.Exception!));
                 }
             }, TaskScheduler.Default);
             _log.Info("Delivery lane {0} running with parallelism {1}", lane, parallelism);

@@ -1,7 +1,10 @@
+using System.Data.Common;
 using Akka;
+using Akka.Event;
 using Akka.Util;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using MsgMate.Actors.Common;
 using MsgMate.Actors.Delivery;
 
 namespace MsgMate.Actors.Queue.Sql;
@@ -15,6 +18,8 @@ public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions option
     : IDeliveryQueue, IDeliverySignal
 {
     // Claims name this member's incarnation, so that its leases can be given back when it is known dead (LeaseReleaser).
+    private readonly Lazy<ILoggingAdapter> _log = new(() => Logging.GetLogger(system, nameof(SqlDeliveryQueue)));
+
     private readonly Lazy<string> _claimant = new(() => LeaseOwners.Of(Akka.Cluster.Cluster.Get(system).SelfUniqueAddress));
 
     /// <summary>Nothing was handed over in the SQL queue: there is nothing to commit.</summary>
@@ -52,9 +57,24 @@ public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions option
         return Source.UnfoldAsync(0, async _ =>
             {
                 // Called on demand only: a lane claims no more than its consumers are ready for.
+                var failures = 0;
                 while (true)
                 {
-                    var jobs = await records.ClaimAsync(lane, clock.GetUtcNow().ToUnixTimeMilliseconds(), batch, options.Lease, _claimant.Value);
+                    IReadOnlyList<DeliveryJob> jobs;
+                    try
+                    {
+                        jobs = await records.ClaimAsync(lane, clock.GetUtcNow().ToUnixTimeMilliseconds(), batch, options.Lease, _claimant.Value);
+                    }
+                    catch (Exception ex) when (ex is DbException or TimeoutException or InvalidOperationException)
+                    {
+                        // A deadlock victim, a lost connection, a database restarting: the lane waits and claims again.
+                        // Failing the stream instead stopped the lane for good (a MariaDB deadlock did, in a test run).
+                        var wait = ClaimBackoff(++failures, options.PollInterval);
+                        _log.Value.Warning("Lane {0}: claim failed ({1}), claiming again in {2} ms", lane, PersonalData.Describe(ex), wait.TotalMilliseconds);
+                        await Task.Delay(wait);
+                        continue;
+                    }
+                    failures = 0;
                     if (jobs.Count > 0)
                     {
                         return Option<(int, IReadOnlyList<DeliveryJob>)>.Create((0, jobs));
@@ -71,6 +91,10 @@ public sealed class SqlDeliveryQueue(RecordStore records, DeliveryOptions option
 
     public Flow<ICommittableOffset, Done, NotUsed> Committer(QueueLane lane) =>
         Flow.Create<ICommittableOffset>().Select(_ => Done.Instance);
+
+    /// <summary>After the n-th claim failure in a row: the poll interval, doubling, at most 5 s.</summary>
+    public static TimeSpan ClaimBackoff(int failures, TimeSpan pollInterval) =>
+        TimeSpan.FromMilliseconds(Math.Min(5_000, pollInterval.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16))));
 
     private int ClaimSize(QueueLane lane) => lane switch
     {
