@@ -24,10 +24,10 @@ public sealed class IdempotencyKeys(SqlDatabase db)
     /// </summary>
     public async Task<bool> ClaimAsync(SqlWrite w, IdempotencyKey k, string answer, CancellationToken ct = default)
     {
-        // The insert comes first: a new key, the usual case, locks only its own row. Deleting an expired key first
-        // would, on MariaDB's repeatable read, lock the gap where the missing key would be, and two transactions
-        // claiming neighbouring new keys (two nodes, or the urgent and the normal writer) would deadlock on each
-        // other's gaps.
+        // The insert comes first: a new key, the usual case, is one statement that locks only its own row, at any
+        // isolation. Deleting an expired key first locked, at MariaDB's repeatable read, the gap where the missing key
+        // would be, and two transactions claiming neighbouring new keys (two nodes, or the urgent and the normal
+        // writer) waited on each other's gaps or deadlocked.
         var (insert, suffix) = db.InsertIgnore;
         if (await w.Connection.ExecuteAsync(new CommandDefinition(
                 $"{insert} mm_idempotency (source_id, idem_key, request_hash, response, create_time) VALUES (@SourceId, @Key, @Hash, @answer, @Now){suffix}",
