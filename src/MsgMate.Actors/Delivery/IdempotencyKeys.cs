@@ -76,21 +76,17 @@ public sealed class IdempotencyKeys(SqlDatabase db)
     {
         var expired = ExpiredBefore(nowMs);
         await using var w = await db.BeginWriteAsync(WriteUrgency.Normal, ct);
-        // The batch ends before the first key beyond it (a LIMIT on DELETE is not portable); when the whole batch has
-        // that key's time, the keys of that millisecond go together.
+        // The batch ends before the first key beyond it (a LIMIT on DELETE is not portable).
         var beyond = await w.Connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT create_time FROM mm_idempotency WHERE create_time < @expired ORDER BY create_time LIMIT 1 OFFSET @limit",
             new { expired, limit }, w.Transaction, cancellationToken: ct));
-        var oldest = beyond is null ? 0 : await w.Connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT MIN(create_time) FROM mm_idempotency", null, w.Transaction, cancellationToken: ct));
-        var upTo = beyond switch
+        const string delete = "DELETE FROM mm_idempotency WHERE create_time < @upTo";
+        var deleted = await w.Connection.ExecuteAsync(new CommandDefinition(delete, new { upTo = beyond ?? expired }, w.Transaction, cancellationToken: ct));
+        if (deleted == 0 && beyond is { } tied)
         {
-            null => expired,
-            { } b when b > oldest => b,
-            { } b => b + 1,
-        };
-        var deleted = await w.Connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM mm_idempotency WHERE create_time < @upTo", new { upTo }, w.Transaction, cancellationToken: ct));
+            // The whole batch shares that key's millisecond: the keys of that millisecond go together.
+            deleted = await w.Connection.ExecuteAsync(new CommandDefinition(delete, new { upTo = tied + 1 }, w.Transaction, cancellationToken: ct));
+        }
         await w.CommitAsync(ct);
         return deleted;
     }
